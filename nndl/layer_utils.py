@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['affine_relu_forward', 'affine_relu_backward', 'affine_batchnorm_relu_forward', 'affine_batchnorm_relu_backward']
 
-# %% ../nbs/04_layer_utils.ipynb #df564dca
+# %% ../nbs/04_layer_utils.ipynb #9411d09c
 from .layers import *
 
-# %% ../nbs/04_layer_utils.ipynb #a851ce73
+# %% ../nbs/04_layer_utils.ipynb #aaba5101
 def affine_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
                         w, # weights, (D, M)
                         b, # biases, (M,)
@@ -18,7 +18,7 @@ def affine_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out, relu_cache = relu_forward(a)
     return out, (fc_cache, relu_cache)
 
-# %% ../nbs/04_layer_utils.ipynb #93b13ac0
+# %% ../nbs/04_layer_utils.ipynb #3a971741
 def affine_relu_backward(dout, # upstream gradient, (N, M)
                          cache, # (affine cache, relu cache) from `affine_relu_forward`
                         ): # dx, dw, db
@@ -27,7 +27,7 @@ def affine_relu_backward(dout, # upstream gradient, (N, M)
     da = relu_backward(dout, relu_cache)
     return affine_backward(da, fc_cache)
 
-# %% ../nbs/05_batchnorm.ipynb #edc75442
+# %% ../nbs/05_batchnorm.ipynb #d7a1bc72
 def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
                                   w, # weights, (D, M)
                                   b, # biases, (M,)
@@ -41,7 +41,7 @@ def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out, relu_cache = relu_forward(a_bn)
     return out, (fc_cache, bn_cache, relu_cache)
 
-# %% ../nbs/05_batchnorm.ipynb #d826ac5f
+# %% ../nbs/05_batchnorm.ipynb #2bceb66f
 def affine_batchnorm_relu_backward(dout, # upstream gradient, (N, M)
                                    cache, # (affine, batchnorm, relu caches) from `affine_batchnorm_relu_forward`
                                   ): # dx, dw, db, dgamma, dbeta
