@@ -35,6 +35,12 @@ def show_doc_tags(cell):
         cell.metadata['tags'] = ['remove-input']
 
 
+def echo_false(cell):
+    "Show only the output of cells marked `#| echo: false` (Quarto's directive; myst-nb's tag)."
+    if cell.cell_type == 'code' and cell.directives_.get('echo:', [''])[0].lower() == 'false':
+        cell.metadata['tags'] = cell.metadata.get('tags', []) + ['remove-input']
+
+
 def show_doc_markdown(cell):
     "Keep the signature and docstring of `show_doc` output; drop Quarto-only rules and source links."
     if 'remove-input' not in cell.metadata.get('tags', []): return
@@ -51,7 +57,8 @@ def show_doc_markdown(cell):
 def process(nb_path, dest):
     "Write the processed copy of one notebook to `dest`."
     procs = [populate_language, add_show_docs, exec_show_docs, hide_, hide_line, strip_ansi,
-             clean_magics, rm_header_dash, strip_hidden_metadata, title_cell, show_doc_tags, show_doc_markdown]
+             clean_magics, rm_header_dash, strip_hidden_metadata, title_cell, show_doc_tags, echo_false,
+             show_doc_markdown]
     proc = NBProcessor(nb_path, procs)
     proc.process()
     proc.nb.metadata['language_info'] = {'name': 'python', 'pygments_lexer': 'ipython3'}
