@@ -27,3 +27,4 @@ html_static_path = ['_static']
 html_context = {'default_mode': 'light'}
 html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False}
 html_last_updated_fmt = None
+html_css_files = ['custom.css']

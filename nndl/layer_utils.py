@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['affine_relu_forward', 'affine_relu_backward', 'affine_batchnorm_relu_forward', 'affine_batchnorm_relu_backward']
 
-# %% ../nbs/04_layer_utils.ipynb #9411d09c
+# %% ../nbs/04_layer_utils.ipynb #619b73f3
 from .layers import *
 
-# %% ../nbs/04_layer_utils.ipynb #aaba5101
+# %% ../nbs/04_layer_utils.ipynb #1fd0847b
 def affine_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
                         w, # weights, (D, M)
                         b, # biases, (M,)
@@ -18,7 +18,7 @@ def affine_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out, relu_cache = relu_forward(a)
     return out, (fc_cache, relu_cache)
 
-# %% ../nbs/04_layer_utils.ipynb #3a971741
+# %% ../nbs/04_layer_utils.ipynb #03042762
 def affine_relu_backward(dout, # upstream gradient, (N, M)
                          cache, # (affine cache, relu cache) from `affine_relu_forward`
                         ): # dx, dw, db

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['affine_forward', 'affine_backward', 'relu_forward', 'relu_backward', 'svm_loss', 'softmax_loss', 'batchnorm_forward', 'batchnorm_backward', 'batchnorm_backward_alt', 'dropout_forward', 'dropout_backward']
 
-# %% ../nbs/01_affine.ipynb #906aa885
+# %% ../nbs/01_affine.ipynb #6caf199a
 import numpy as np
 
-# %% ../nbs/01_affine.ipynb #7a96d43b
+# %% ../nbs/01_affine.ipynb #64848983
 def _check_affine_inputs(x, w, b):
     "Raise a `ValueError` naming the mismatch unless x, w and b fit together."
     if x.ndim < 1 or w.ndim != 2 or b.ndim != 1:
@@ -20,7 +20,7 @@ def _check_affine_inputs(x, w, b):
     if b.shape[0] != w.shape[1]:
         raise ValueError(f"affine: b {b.shape} does not match the {w.shape[1]} outputs of w {w.shape}")
 
-# %% ../nbs/01_affine.ipynb #1ec1cde8
+# %% ../nbs/01_affine.ipynb #ab658b52
 def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
                    w, # weights, (D, M) with D = d_1 * ... * d_k
                    b, # biases, (M,)
@@ -30,7 +30,7 @@ def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
 
-# %% ../nbs/01_affine.ipynb #9ed15b49
+# %% ../nbs/01_affine.ipynb #2057ea25
 def affine_backward(dout, # upstream gradient, (N, M)
                     cache, # (x, w, b) from `affine_forward`
                    ): # dx (N, d_1, ..., d_k), dw (D, M), db (M,)
@@ -55,7 +55,7 @@ def relu_backward(dout, # upstream gradient, same shape as the input
     x = cache
     return dout * (x > 0)
 
-# %% ../nbs/03_losses.ipynb #8790c6ad
+# %% ../nbs/03_losses.ipynb #07ecc707
 def _check_scores_labels(x, y):
     "Return `x, y` as arrays; raise unless x is (N, C) float scores and y (N,) integer labels in [0, C)."
     x, y = np.asarray(x), np.asarray(y)
@@ -71,7 +71,7 @@ def _check_scores_labels(x, y):
     if bad.size: raise ValueError(f"loss: label y[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {x.shape[1]}")
     return x, y
 
-# %% ../nbs/03_losses.ipynb #76db5288
+# %% ../nbs/03_losses.ipynb #debdf42b
 def svm_loss(x, # scores, (N, C)
              y, # integer labels, (N,), each in [0, C)
             ): # loss (scalar of x's dtype) and dx (N, C)
@@ -86,7 +86,7 @@ def svm_loss(x, # scores, (N, C)
     dx[rows, y] = -active.sum(axis=1)
     return loss, dx / x.shape[0]
 
-# %% ../nbs/03_losses.ipynb #d3020a9c
+# %% ../nbs/03_losses.ipynb #9bd1ded5
 def softmax_loss(x, # scores, (N, C)
                  y, # integer labels, (N,), each in [0, C)
                 ): # loss (scalar of x's dtype) and dx (N, C)
@@ -186,7 +186,7 @@ def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
     dx = (gamma * istd / N) * (N * dout - dbeta - xhat * dgamma)
     return dx, dgamma, dbeta
 
-# %% ../nbs/06_dropout.ipynb #22dbfb18
+# %% ../nbs/06_dropout.ipynb #446956b5
 def _check_dropout_param(dropout_param):
     "Return `(p, mode)` from `dropout_param`, raising an error that names what is wrong."
     if 'mode' not in dropout_param: raise ValueError("dropout_param has no 'mode'; set it to 'train' or 'test'")
@@ -202,7 +202,7 @@ def _check_dropout_param(dropout_param):
                          f"(p = 1 is no dropout; PyTorch's p is the drop probability, nndl p = 1 - torch p)")
     return float(p), mode
 
-# %% ../nbs/06_dropout.ipynb #29b5f66d
+# %% ../nbs/06_dropout.ipynb #bdf4e5c2
 def dropout_forward(x, # input of any shape, e.g. (N, H) activations
                     dropout_param, # dict: 'p' keep probability in (0, 1], 'mode' 'train'/'test', optional 'seed'
                    ): # out (same shape as x) and cache (dropout_param, mask)
@@ -214,7 +214,7 @@ def dropout_forward(x, # input of any shape, e.g. (N, H) activations
     mask = ((rng.random(x.shape) < p) / p).astype(dtype)
     return x * mask, (dropout_param, mask)
 
-# %% ../nbs/06_dropout.ipynb #ca88f855
+# %% ../nbs/06_dropout.ipynb #ce26df6c
 def dropout_backward(dout, # upstream gradient, same shape as the input
                      cache, # (dropout_param, mask) from `dropout_forward`
                     ): # dx, same shape as dout
