@@ -1,0 +1,54 @@
+"""Each notebook's checks must catch the bugs students actually make.
+
+Every case below plants one classic bug in a copy of a notebook (a wrong axis, a sign, a missing
+1/p, a running average with the weights swapped, ...) and runs the copy: some assertion in it must
+fail. If a lesson's code is rewritten so that a planted line no longer exists, the test says so;
+update the case to plant the same bug in the new code.
+"""
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+NBS = Path(__file__).resolve().parents[1] / 'nbs'
+
+MUTANTS = [  # (notebook, correct line, buggy line, the bug)
+    ('01_affine', 'db = dout.sum(axis=0)', 'db = dout.sum(axis=1)[:1].repeat(dout.shape[1])', 'db summed over the wrong axis'),
+    ('01_affine', 'dx = (dout @ w.T).reshape(x.shape)', 'dx = (dout @ w.T).reshape(x.shape) * 0.999', 'dx slightly off'),
+    ('02_relu', 'return dout * (x > 0)', 'return dout * (x >= 0)', 'gradient passed at the kink'),
+    ('03_losses', 'dx[rows, y] -= 1', 'dx[rows, y] += 1', 'sign of the softmax target'),
+    ('03_losses', 'dx[rows, y] = -active.sum(axis=1)\n    return loss, dx / x.shape[0]',
+     'dx[rows, y] = -active.sum(axis=1)\n    return loss, dx', 'SVM gradient not divided by N'),
+    ('04_layer_utils', 'da = relu_backward(dout, relu_cache)', 'da = dout', 'sandwich skips the ReLU backward'),
+    ('05_batchnorm', 'var = (xc ** 2).mean(axis=0)', 'var = (xc ** 2).sum(axis=0) / (x.shape[0] - 1)', 'corrected variance'),
+    ('05_batchnorm', "bn_param['running_mean'] = m * bn_param['running_mean'] + (1 - m) * mu",
+     "bn_param['running_mean'] = (1 - m) * bn_param['running_mean'] + m * mu", 'running mean weights swapped'),
+    ('05_batchnorm', 'dx = dxc + dmu / N', 'dx = dxc', 'graph backward drops the path through mu'),
+    ('05_batchnorm', '(N * dout - dbeta - xhat * dgamma)', '(N * dout - dbeta + xhat * dgamma)', 'closed form sign error'),
+    ('06_dropout', 'mask = ((rng.random(x.shape) < p) / p).astype(dtype)',
+     'mask = (rng.random(x.shape) < p).astype(dtype)', 'no 1/p scaling'),
+    ('06_dropout', 'if mode == \'test\': return x, (dropout_param, None)', 'pass', 'dropout applied at test time'),
+]
+
+
+def plant(nb, correct, buggy):
+    "Return a copy of `nb` with `correct` replaced by `buggy` in the one exported cell that has it."
+    nb = copy.deepcopy(nb)
+    cells = [c for c in nb.cells if c.cell_type == 'code' and correct in c.source and '#| export' in c.source]
+    assert len(cells) == 1, f'{correct!r} is in {len(cells)} exported cells, expected 1: update this case'
+    cells[0].source = cells[0].source.replace(correct, buggy, 1)
+    return nb
+
+
+@pytest.mark.parametrize('name,correct,buggy,bug', MUTANTS, ids=[f'{m[0]}: {m[3]}' for m in MUTANTS])
+def test_bug_is_caught(name, correct, buggy, bug):
+    "The notebook with the bug planted fails one of its own checks."
+    nb = plant(nbformat.read(NBS / f'{name}.ipynb', as_version=4), correct, buggy)
+    client = NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(NBS)}})
+    with pytest.raises(CellExecutionError) as err:
+        client.execute()
+    # A check must catch it: an assert, or a pytest.raises that no longer sees its error.
+    assert err.value.ename in ('AssertionError', 'Failed'), f'{bug}: failed with {err.value.ename}, not a check'
