@@ -9,7 +9,7 @@ SITE := docs/_build/html
 DOCSRC := docs/_build/src
 NBS := $(filter-out nbs/_%,$(wildcard nbs/*.ipynb))
 
-.PHONY: help setup browser export sync test test-nbs docs serve lab clean
+.PHONY: help setup browser export sync test test-nbs bench docs serve lab clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: setup browser ## all the tests: sync, every notebook re-run, the site buil
 
 test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one)
 	$(BIN)/python -m pytest --nbval-lax $(or $(NB),nbs)
+
+bench: setup ## time the layers; fails if a speed target is missed (e.g. batchnorm's closed form)
+	$(BIN)/python bench/bench_layers.py
 
 docs: export ## export the library and build the site into docs/_build/html
 	$(BIN)/python docs/prepare.py $(DOCSRC)

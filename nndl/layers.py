@@ -100,7 +100,7 @@ def softmax_loss(x, # scores, (N, C)
     dx[rows, y] -= 1
     return loss, dx / x.shape[0]
 
-# %% ../nbs/05_batchnorm.ipynb #86a7422a
+# %% ../nbs/05_batchnorm.ipynb #6ed50adb
 def _check_batchnorm_inputs(x, gamma, beta, mode):
     "Raise a `ValueError` naming the problem unless x, gamma, beta and mode fit together."
     if mode not in ('train', 'test'):
@@ -115,7 +115,7 @@ def _check_batchnorm_inputs(x, gamma, beta, mode):
         raise ValueError(f"batch normalization needs at least 2 examples per minibatch in train mode, "
                          f"got x {x.shape}; use mode='test'")
 
-# %% ../nbs/05_batchnorm.ipynb #7b0e967a
+# %% ../nbs/05_batchnorm.ipynb #bbd841ab
 def _fill_bn_defaults(bn_param, x):
     "Fill in the missing keys of `bn_param`, in the dict itself so the caller sees them."
     D = x.shape[1]
@@ -130,7 +130,7 @@ def _update_running_averages(bn_param, mu, var):
     bn_param['running_mean'] = m * bn_param['running_mean'] + (1 - m) * mu
     bn_param['running_var'] = m * bn_param['running_var'] + (1 - m) * var
 
-# %% ../nbs/05_batchnorm.ipynb #c9b63c3e
+# %% ../nbs/05_batchnorm.ipynb #21265675
 def batchnorm_forward(x, # input minibatch, (N, D)
                       gamma, # scale, (D,)
                       beta, # shift, (D,)
@@ -153,7 +153,7 @@ def batchnorm_forward(x, # input minibatch, (N, D)
     xhat = xc * istd
     return gamma * xhat + beta, (mode, xhat, xc, std, istd, gamma)
 
-# %% ../nbs/05_batchnorm.ipynb #03971b95
+# %% ../nbs/05_batchnorm.ipynb #a084f4b8
 def batchnorm_backward(dout, # upstream gradient, (N, D)
                        cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
                       ): # dx (N, D), dgamma (D,), dbeta (D,)
@@ -173,7 +173,7 @@ def batchnorm_backward(dout, # upstream gradient, (N, D)
     dx = dxc + dmu / N                  # mu = mean(x), second path into x
     return dx, dgamma, dbeta
 
-# %% ../nbs/05_batchnorm.ipynb #f240c74b
+# %% ../nbs/05_batchnorm.ipynb #9e217d2e
 def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
                            cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
                           ): # dx (N, D), dgamma (D,), dbeta (D,)
