@@ -3,39 +3,20 @@
 The site must already be built (`make docs`; `make test` does it first). Chromium and ChromeDriver come
 from Debian's packages; without them this test skips, unless NNDL_REQUIRE_BROWSER=1 (CI sets it).
 """
-import functools, http.server, json, os, re, shutil, tempfile, threading, urllib.error, urllib.request
+import functools, json, os, re, urllib.error, urllib.request
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pytest
 
-SITE = Path(__file__).resolve().parents[1] / 'docs' / '_build' / 'html'
-CHROME_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync',
-                '--disable-dev-shm-usage', '--window-size=1280,900']
-WAIT_MATHJAX = """const done = arguments[arguments.length - 1];
-if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) { done('no-mathjax'); }
-else { MathJax.startup.promise.then(() => done('ok'), e => done('error: ' + e)); }"""
-
-
-def browser_paths():
-    "Paths of Chromium and ChromeDriver, or None when either is missing."
-    chrome = shutil.which('chromium') or shutil.which('chromium-browser') or shutil.which('google-chrome')
-    driver = shutil.which('chromedriver')
-    return (chrome, driver) if chrome and driver else None
+from browser import SITE, WAIT_MATHJAX, browser_paths, chromium, serve
 
 
 @pytest.fixture(scope='module')
 def site_url():
     "Serve the built site on 127.0.0.1 for the duration of the module."
     if not (SITE / 'index.html').exists(): pytest.fail(f'no built site at {SITE}: run `make docs` first')
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args): pass
-    handler = functools.partial(Quiet, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f'http://127.0.0.1:{server.server_port}/'
-    server.shutdown()
+    with serve() as url: yield url
 
 
 @pytest.fixture(scope='module')
@@ -46,19 +27,7 @@ def driver():
         msg = 'Chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)'
         if os.environ.get('NNDL_REQUIRE_BROWSER') == '1': pytest.fail(msg + ', and NNDL_REQUIRE_BROWSER=1')
         pytest.skip(msg)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = paths[0]
-    profile = tempfile.mkdtemp(prefix='nndl-chrome-')
-    for flag in CHROME_FLAGS + [f'--user-data-dir={profile}']: opts.add_argument(flag)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL', 'performance': 'ALL'})
-    drv = webdriver.Chrome(service=Service(paths[1]), options=opts)
-    drv.set_script_timeout(30)
-    drv.get('about:blank')
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium(paths, logs=True) as drv: yield drv
 
 
 def pages():
