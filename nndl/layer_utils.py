@@ -27,7 +27,7 @@ def affine_relu_backward(dout, # upstream gradient, (N, M)
     da = relu_backward(dout, relu_cache)
     return affine_backward(da, fc_cache)
 
-# %% ../nbs/05_batchnorm.ipynb #0f284d82
+# %% ../nbs/05_batchnorm.ipynb #5762bd50
 def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
                                   w, # weights, (D, M)
                                   b, # biases, (M,)
@@ -41,7 +41,7 @@ def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out, relu_cache = relu_forward(a_bn)
     return out, (fc_cache, bn_cache, relu_cache)
 
-# %% ../nbs/05_batchnorm.ipynb #5c676141
+# %% ../nbs/05_batchnorm.ipynb #0701038c
 def affine_batchnorm_relu_backward(dout, # upstream gradient, (N, M)
                                    cache, # (affine, batchnorm, relu caches) from `affine_batchnorm_relu_forward`
                                   ): # dx, dw, db, dgamma, dbeta

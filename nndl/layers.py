@@ -55,7 +55,7 @@ def relu_backward(dout, # upstream gradient, same shape as the input
     x = cache
     return dout * (x > 0)
 
-# %% ../nbs/03_losses.ipynb #07ecc707
+# %% ../nbs/03_losses.ipynb #be2d3745
 def _check_scores_labels(x, y):
     "Return `x, y` as arrays; raise unless x is (N, C) float scores and y (N,) integer labels in [0, C)."
     x, y = np.asarray(x), np.asarray(y)
@@ -71,7 +71,7 @@ def _check_scores_labels(x, y):
     if bad.size: raise ValueError(f"loss: label y[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {x.shape[1]}")
     return x, y
 
-# %% ../nbs/03_losses.ipynb #debdf42b
+# %% ../nbs/03_losses.ipynb #89492724
 def svm_loss(x, # scores, (N, C)
              y, # integer labels, (N,), each in [0, C)
             ): # loss (scalar of x's dtype) and dx (N, C)
@@ -86,7 +86,7 @@ def svm_loss(x, # scores, (N, C)
     dx[rows, y] = -active.sum(axis=1)
     return loss, dx / x.shape[0]
 
-# %% ../nbs/03_losses.ipynb #9bd1ded5
+# %% ../nbs/03_losses.ipynb #6e2ec198
 def softmax_loss(x, # scores, (N, C)
                  y, # integer labels, (N,), each in [0, C)
                 ): # loss (scalar of x's dtype) and dx (N, C)
@@ -100,7 +100,7 @@ def softmax_loss(x, # scores, (N, C)
     dx[rows, y] -= 1
     return loss, dx / x.shape[0]
 
-# %% ../nbs/05_batchnorm.ipynb #6ed50adb
+# %% ../nbs/05_batchnorm.ipynb #b848c0a6
 def _check_batchnorm_inputs(x, gamma, beta, mode):
     "Raise a `ValueError` naming the problem unless x, gamma, beta and mode fit together."
     if mode not in ('train', 'test'):
@@ -115,7 +115,7 @@ def _check_batchnorm_inputs(x, gamma, beta, mode):
         raise ValueError(f"batch normalization needs at least 2 examples per minibatch in train mode, "
                          f"got x {x.shape}; use mode='test'")
 
-# %% ../nbs/05_batchnorm.ipynb #bbd841ab
+# %% ../nbs/05_batchnorm.ipynb #a8830545
 def _fill_bn_defaults(bn_param, x):
     "Fill in the missing keys of `bn_param`, in the dict itself so the caller sees them."
     D = x.shape[1]
@@ -130,7 +130,7 @@ def _update_running_averages(bn_param, mu, var):
     bn_param['running_mean'] = m * bn_param['running_mean'] + (1 - m) * mu
     bn_param['running_var'] = m * bn_param['running_var'] + (1 - m) * var
 
-# %% ../nbs/05_batchnorm.ipynb #21265675
+# %% ../nbs/05_batchnorm.ipynb #a52bf992
 def batchnorm_forward(x, # input minibatch, (N, D)
                       gamma, # scale, (D,)
                       beta, # shift, (D,)
@@ -153,7 +153,7 @@ def batchnorm_forward(x, # input minibatch, (N, D)
     xhat = xc * istd
     return gamma * xhat + beta, (mode, xhat, xc, std, istd, gamma)
 
-# %% ../nbs/05_batchnorm.ipynb #a084f4b8
+# %% ../nbs/05_batchnorm.ipynb #fb43401c
 def batchnorm_backward(dout, # upstream gradient, (N, D)
                        cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
                       ): # dx (N, D), dgamma (D,), dbeta (D,)
@@ -173,7 +173,7 @@ def batchnorm_backward(dout, # upstream gradient, (N, D)
     dx = dxc + dmu / N                  # mu = mean(x), second path into x
     return dx, dgamma, dbeta
 
-# %% ../nbs/05_batchnorm.ipynb #9e217d2e
+# %% ../nbs/05_batchnorm.ipynb #393b6838
 def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
                            cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
                           ): # dx (N, D), dgamma (D,), dbeta (D,)
@@ -186,7 +186,7 @@ def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
     dx = (gamma * istd / N) * (N * dout - dbeta - xhat * dgamma)
     return dx, dgamma, dbeta
 
-# %% ../nbs/06_dropout.ipynb #446956b5
+# %% ../nbs/06_dropout.ipynb #6516350c
 def _check_dropout_param(dropout_param):
     "Return `(p, mode)` from `dropout_param`, raising an error that names what is wrong."
     if 'mode' not in dropout_param: raise ValueError("dropout_param has no 'mode'; set it to 'train' or 'test'")
@@ -202,7 +202,7 @@ def _check_dropout_param(dropout_param):
                          f"(p = 1 is no dropout; PyTorch's p is the drop probability, nndl p = 1 - torch p)")
     return float(p), mode
 
-# %% ../nbs/06_dropout.ipynb #bdf4e5c2
+# %% ../nbs/06_dropout.ipynb #dccfed37
 def dropout_forward(x, # input of any shape, e.g. (N, H) activations
                     dropout_param, # dict: 'p' keep probability in (0, 1], 'mode' 'train'/'test', optional 'seed'
                    ): # out (same shape as x) and cache (dropout_param, mask)
@@ -214,7 +214,7 @@ def dropout_forward(x, # input of any shape, e.g. (N, H) activations
     mask = ((rng.random(x.shape) < p) / p).astype(dtype)
     return x * mask, (dropout_param, mask)
 
-# %% ../nbs/06_dropout.ipynb #ce26df6c
+# %% ../nbs/06_dropout.ipynb #50f758a7
 def dropout_backward(dout, # upstream gradient, same shape as the input
                      cache, # (dropout_param, mask) from `dropout_forward`
                     ): # dx, same shape as dout
