@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['rel_error', 'eval_numerical_gradient', 'eval_numerical_gradient_array', 'grad_check_sparse']
 
-# %% ../nbs/00_gradient_check.ipynb #c7f70c2a
+# %% ../nbs/00_gradient_check.ipynb #7c2f5a54
 import numpy as np
 
-# %% ../nbs/00_gradient_check.ipynb #f27cd69c
+# %% ../nbs/00_gradient_check.ipynb #9b1dca5e
 def rel_error(x, # an array (or a number)
               y, # an array of the same shape
              ) -> float: # the largest element-wise relative error
@@ -17,14 +17,14 @@ def rel_error(x, # an array (or a number)
     if x.shape != y.shape: raise ValueError(f"rel_error: shapes differ, {x.shape} vs {y.shape}")
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
-# %% ../nbs/00_gradient_check.ipynb #e4592429
+# %% ../nbs/00_gradient_check.ipynb #0fe77a79
 def _check_float(x):
     "Raise unless `x` is a floating-point array that can be nudged in place."
     if not (isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)):
         raise TypeError(f"x must be a floating-point numpy array, got {type(x).__name__} "
                         f"{getattr(x, 'dtype', '')}".rstrip())
 
-# %% ../nbs/00_gradient_check.ipynb #c6f28930
+# %% ../nbs/00_gradient_check.ipynb #3716af00
 def _centred_difference(f, x, ix, h):
     "Return `(f(x + h) - f(x - h)) / 2h` with only `x[ix]` nudged, restoring it exactly."
     old = x[ix]
@@ -35,7 +35,7 @@ def _centred_difference(f, x, ix, h):
     x[ix] = old
     return (fxph - fxmh) / (2 * h)
 
-# %% ../nbs/00_gradient_check.ipynb #82e470d1
+# %% ../nbs/00_gradient_check.ipynb #df4771be
 def eval_numerical_gradient(f, # scalar function of `x`
                             x, # point to differentiate at; nudged in place, then restored
                             verbose=True, # print each element's gradient as it is computed
@@ -49,7 +49,7 @@ def eval_numerical_gradient(f, # scalar function of `x`
         if verbose: print(ix, grad[ix])
     return grad
 
-# %% ../nbs/00_gradient_check.ipynb #a239b028
+# %% ../nbs/00_gradient_check.ipynb #b004fedc
 def eval_numerical_gradient_array(f, # array-valued function of `x`
                                   x, # point to differentiate at; nudged in place, then restored
                                   df, # upstream gradient, same shape as `f(x)`
@@ -59,7 +59,7 @@ def eval_numerical_gradient_array(f, # array-valued function of `x`
     _check_float(x)
     return eval_numerical_gradient(lambda x: np.sum(f(x) * df), x, verbose=False, h=h)
 
-# %% ../nbs/00_gradient_check.ipynb #16575086
+# %% ../nbs/00_gradient_check.ipynb #2bf58fb1
 def grad_check_sparse(f, # scalar function of `x`
                       x, # point to differentiate at; nudged in place, then restored
                       analytic_grad, # the gradient to check, same shape as `x`

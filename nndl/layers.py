@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = ['affine_forward', 'affine_backward', 'relu_forward', 'relu_backward', 'svm_loss', 'softmax_loss', 'batchnorm_forward', 'batchnorm_backward', 'batchnorm_backward_alt', 'dropout_forward', 'dropout_backward']
 
-# %% ../nbs/01_affine.ipynb #6caf199a
+# %% ../nbs/01_affine.ipynb #b99194c0
 import numpy as np
 
-# %% ../nbs/01_affine.ipynb #64848983
+# %% ../nbs/01_affine.ipynb #bb1bf515
 def _check_affine_inputs(x, w, b):
     "Raise a `ValueError` naming the mismatch unless x, w and b fit together."
     if x.ndim < 1 or w.ndim != 2 or b.ndim != 1:
@@ -20,7 +20,7 @@ def _check_affine_inputs(x, w, b):
     if b.shape[0] != w.shape[1]:
         raise ValueError(f"affine: b {b.shape} does not match the {w.shape[1]} outputs of w {w.shape}")
 
-# %% ../nbs/01_affine.ipynb #ab658b52
+# %% ../nbs/01_affine.ipynb #8e2b249a
 def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
                    w, # weights, (D, M) with D = d_1 * ... * d_k
                    b, # biases, (M,)
@@ -30,7 +30,7 @@ def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
 
-# %% ../nbs/01_affine.ipynb #2057ea25
+# %% ../nbs/01_affine.ipynb #db17e50a
 def affine_backward(dout, # upstream gradient, (N, M)
                     cache, # (x, w, b) from `affine_forward`
                    ): # dx (N, d_1, ..., d_k), dw (D, M), db (M,)
