@@ -1,4 +1,8 @@
 """Sphinx configuration of the nndl docs site (sources are prepared by docs/prepare.py)."""
+import inspect, re
+
+from fastcore.docments import docments
+
 import nndl
 
 project = 'nndl'
@@ -28,3 +32,22 @@ html_context = {'default_mode': 'light'}
 html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False}
 html_last_updated_fmt = None
 html_css_files = ['custom.css']
+
+
+def return_comment(obj):
+    "The comment after the closing `):` of a multi-line signature, which nndl uses to document returns."
+    m = re.search(r'^\s*\)\s*(?:->[^:]*)?:\s*#\s*(.+)$', inspect.getsource(obj), flags=re.M)
+    return m.group(1) if m else None
+
+
+def add_docments(app, what, name, obj, options, lines):
+    "Turn the docments comments on a function's arguments into the reference entry's parameter list."
+    if what != 'function': return
+    fields = [f':param {arg}: {doc}' for arg, doc in docments(obj).items() if arg != 'return' and doc]
+    ret = docments(obj).get('return') or return_comment(obj)
+    if ret: fields.append(f':returns: {ret}')
+    if fields: lines.extend([''] + fields)
+
+
+def setup(app):
+    app.connect('autodoc-process-docstring', add_docments)
