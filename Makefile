@@ -51,7 +51,7 @@ serve: ## serve the built site on http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(SITE)
 
 lab: setup ## JupyterLab on the notebooks
-	$(BIN)/jupyter lab --notebook-dir=nbs
+	$(BIN)/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## remove the built site and caches (keeps .venv)
 	rm -rf docs/_build .pytest_cache
