@@ -7,7 +7,6 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SITE := docs/_build/html
 DOCSRC := docs/_build/src
-NBS := $(filter-out nbs/_%,$(wildcard nbs/*.ipynb))
 
 .PHONY: help setup browser export sync test test-nbs bench docs serve lab clean
 

@@ -18,7 +18,6 @@ exclude_patterns = ['_build', '**.ipynb_checkpoints']
 nb_execution_mode = 'off'
 nb_render_markdown_format = 'myst'
 myst_enable_extensions = ['dollarmath', 'amsmath']
-suppress_warnings = []
 
 autodoc_member_order = 'bysource'
 autodoc_typehints = 'none'
@@ -30,7 +29,6 @@ html_favicon = '_static/favicon.svg'
 html_static_path = ['_static']
 html_context = {'default_mode': 'light'}
 html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False}
-html_last_updated_fmt = None
 html_css_files = ['custom.css']
 
 

@@ -54,8 +54,8 @@ def show_doc_markdown(cell):
         out['data']['text/markdown'] = md.strip() + '\n'
 
 
-def process(nb_path, dest):
-    "Write the processed copy of one notebook to `dest`."
+def process(nb_path):
+    "Return the processed copy of one notebook, ready for myst-nb."
     procs = [populate_language, add_show_docs, exec_show_docs, hide_, hide_line, strip_ansi,
              clean_magics, rm_header_dash, strip_hidden_metadata, title_cell, show_doc_tags, echo_false,
              show_doc_markdown]
@@ -80,7 +80,7 @@ def main(dest):
     nbs = notebooks(get_config().nbs_path)
     pages = [p.stem for p in nbs[1:]] + [Path(p).stem for p in EXTRA_PAGES]
     for nb_path in nbs:
-        nb = process(nb_path, dest)
+        nb = process(nb_path)
         if nb_path.stem == 'index': nb.cells.append(toctree(pages))
         write_nb(nb, dest / nb_path.name)
     for page in EXTRA_PAGES: shutil.copy(DOCS / page, dest / page)

@@ -41,13 +41,13 @@ def affine_backward(dout, # upstream gradient, (N, M)
     db = dout.sum(axis=0)
     return dx, dw, db
 
-# %% ../nbs/02_relu.ipynb #fcb3bb48
+# %% ../nbs/02_relu.ipynb #2226c460
 def relu_forward(x, # input of any shape
                 ): # out (same shape as x) and cache x
     "Compute the ReLU forward pass `out = max(0, x)`."
     return np.maximum(x, 0), x
 
-# %% ../nbs/02_relu.ipynb #ec0b945e
+# %% ../nbs/02_relu.ipynb #d82ea521
 def relu_backward(dout, # upstream gradient, same shape as the input
                   cache, # the input x saved by `relu_forward`
                  ): # dx, same shape as x
