@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SITE := docs/_build/html
 DOCSRC := docs/_build/src
 
-.PHONY: help setup browser export sync test test-nbs bench docs serve lab clean
+.PHONY: help setup browser export sync test test-all test-nbs data bench docs serve lab clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,8 +35,14 @@ test: setup browser ## all the tests: sync, every notebook re-run, the site buil
 	$(MAKE) --no-print-directory docs
 	$(BIN)/python -m pytest
 
-test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one)
+test-all: ## everything `make test` runs, plus the long trainings (cells flagged `#| slow`): what CI runs
+	NNDL_SLOW=1 $(MAKE) --no-print-directory test
+
+test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one; NNDL_SLOW=1 for slow cells)
 	$(BIN)/python -m pytest --nbval-lax $(or $(NB),nbs)
+
+data: ## CIFAR-10 into datasets/ (download, or CIFAR10_ARCHIVE=path for a local copy of the archive)
+	bash datasets/get_cifar10.sh
 
 bench: setup ## time the layers; fails if a speed target is missed (e.g. batchnorm's closed form)
 	$(BIN)/python bench/bench_layers.py
