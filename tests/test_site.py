@@ -134,10 +134,12 @@ def test_math_and_plots_render(driver, site_url):
 
 
 def test_api_reference(driver, site_url):
-    "The API page has an entry, with its docstring, for every public function of the package."
-    import nndl.gradient_check, nndl.layers, nndl.layer_utils
+    "The API page has an entry, with its docstring, for every public name of every module of the package."
+    import importlib, pkgutil, nndl
+    modules = [importlib.import_module(f'nndl.{m.name}') for m in pkgutil.iter_modules(nndl.__path__)
+               if not m.name.startswith('_')]
     load(driver, site_url + 'api.html')
-    for mod in (nndl.gradient_check, nndl.layers, nndl.layer_utils):
+    for mod in modules:
         for name in mod.__all__:
             entry = driver.execute_script(
                 "const e = document.getElementById(arguments[0]); return e && e.parentElement.innerText;",
