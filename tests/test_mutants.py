@@ -31,6 +31,20 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
     ('06_dropout', 'mask = ((rng.random(x.shape) < p) / p).astype(dtype)',
      'mask = (rng.random(x.shape) < p).astype(dtype)', 'no 1/p scaling'),
     ('06_dropout', 'if mode == \'test\': return x, (dropout_param, None)', 'pass', 'dropout applied at test time'),
+    ('08_optim', 'v -= learning_rate * dw  # v = momentum', 'v += learning_rate * dw  # v = momentum', 'momentum sign error'),
+    ('08_optim', 'next_w += (1 + momentum) * v', 'next_w = w + v', 'Nesterov without the look-ahead (plain momentum)'),
+    ('08_optim', 'np.sqrt(a, out=next_w)', 'np.copyto(next_w, a)', 'RMSProp without the square root'),
+    ('08_optim', 'v_scale, a_scale = 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)', 'v_scale, a_scale = 1.0, 1.0',
+     'Adam without bias correction'),
+    ('08_optim', 'np.multiply(dw, 1 - beta1, out=next_w); v *= beta1', 'np.multiply(dw, beta1, out=next_w); v *= 1 - beta1',
+     'Adam first-moment weights swapped'),
+    ('08_optim', 'np.sqrt(next_w, out=next_w); next_w += epsilon', 'next_w += epsilon; np.sqrt(next_w, out=next_w)',
+     'Adam epsilon inside the square root'),
+    ('08_optim', 'if key not in config: config[key] = np.zeros_like(w)', 'config[key] = np.zeros_like(w)',
+     'optimizer state not carried between calls'),
+    ('08_optim', 'return w - learning_rate * dw, config', 'w -= learning_rate * dw\n    return w, config',
+     "the caller's w updated in place"),
+    ('08_optim', 'x = float(value)', 'x = np.float64(value)', 'hyperparameters kept as NumPy float64 (upcasts float32)'),
 ]
 
 
