@@ -232,16 +232,18 @@ def _normalize_rows(x, # (N, D): each row is standardized on its own
     return xc * istd, istd
 
 # %% ../nbs/07_layernorm.ipynb #ce9d7738
-def _check_layernorm_inputs(x, gamma, beta):
-    "Raise a `ValueError` naming the problem unless x, gamma and beta fit together."
-    if np.ndim(x) != 2:
-        raise ValueError(f"layernorm: x must be 2-D (N, D), got shape {np.shape(x)}")
-    D = x.shape[1]
-    if np.shape(gamma) != (D,) or np.shape(beta) != (D,):
-        raise ValueError(f"layernorm: gamma and beta must have shape ({D},) to match x {x.shape}, "
+def _check_scale_shift(x, gamma, beta,
+                       name, # the layer, for the message
+                       layout, # the shape x must have, e.g. '(N, D)'
+                       per, # what axis 1 of x holds, e.g. 'feature'
+                      ):
+    "Raise a `ValueError` naming the problem unless `x` has the `layout` and `gamma`, `beta` one value per entry of its axis 1."
+    if np.ndim(x) != layout.count(',') + 1:
+        raise ValueError(f"{name}: x must be {layout.count(',') + 1}-D {layout}, got shape {np.shape(x)}")
+    n = x.shape[1]
+    if np.shape(gamma) != (n,) or np.shape(beta) != (n,):
+        raise ValueError(f"{name}: gamma and beta must have shape ({n},), one per {per} of x {x.shape}, "
                          f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-    if D < 2:
-        raise ValueError(f"layer normalization needs at least 2 features per example, got x {x.shape}")
 
 # %% ../nbs/07_layernorm.ipynb #95344134
 def layernorm_forward(x, # input minibatch, (N, D)
@@ -250,7 +252,9 @@ def layernorm_forward(x, # input minibatch, (N, D)
                       ln_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                      ): # out (N, D) and cache (xhat, istd, gamma)
     "Normalize each example of `x` over its own features, then scale and shift each feature."
-    _check_layernorm_inputs(x, gamma, beta)
+    _check_scale_shift(x, gamma, beta, 'layernorm', '(N, D)', 'feature')
+    if x.shape[1] < 2:
+        raise ValueError(f"layer normalization needs at least 2 features per example, got x {x.shape}")
     xhat, istd = _normalize_rows(x, ln_param.get('eps', 1e-5))
     return gamma * xhat + beta, (xhat, istd, gamma)
 
@@ -289,30 +293,20 @@ def _channels_first(y, # (N*H*W, C), as made by `_channels_last`
     return y.reshape(N, H, W, C).transpose(0, 3, 1, 2)
 
 # %% ../nbs/15_spatial_norm.ipynb #d00b4a58
-def _check_spatial_inputs(x, gamma, beta, name):
-    "Raise a `ValueError` naming the problem unless x is (N, C, H, W) and gamma, beta are (C,)."
-    if np.ndim(x) != 4:
-        raise ValueError(f"{name}: x must be 4-D (N, C, H, W), got shape {np.shape(x)}")
-    C = x.shape[1]
-    if np.shape(gamma) != (C,) or np.shape(beta) != (C,):
-        raise ValueError(f"{name}: gamma and beta must have shape ({C},), one per channel of x {x.shape}, "
-                         f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-
-# %% ../nbs/15_spatial_norm.ipynb #fdde754e
 def spatial_batchnorm_forward(x, # input, (N, C, H, W)
                               gamma, # scale, (C,)
                               beta, # shift, (C,)
                               bn_param, # dict as for `batchnorm_forward`; running averages of shape (C,)
                              ): # out (N, C, H, W) and cache (shape of x, batchnorm cache)
     "Batch-normalize each channel of `x` over the examples and the pixels."
-    _check_spatial_inputs(x, gamma, beta, 'spatial batchnorm')
+    _check_scale_shift(x, gamma, beta, 'spatial batchnorm', '(N, C, H, W)', 'channel')
     N, C, H, W = x.shape
     if bn_param.get('mode') == 'train' and N * H * W < 2:
         raise ValueError(f"spatial batchnorm needs at least 2 values per channel (N*H*W) in train mode, got x {x.shape}")
     out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
     return _channels_first(out, x.shape), (x.shape, cache)
 
-# %% ../nbs/15_spatial_norm.ipynb #60fed675
+# %% ../nbs/15_spatial_norm.ipynb #3ddd8cea
 def spatial_batchnorm_backward(dout, # upstream gradient, (N, C, H, W)
                                cache, # (shape of x, batchnorm cache) from `spatial_batchnorm_forward`
                               ): # dx (N, C, H, W), dgamma (C,), dbeta (C,)
@@ -321,7 +315,7 @@ def spatial_batchnorm_backward(dout, # upstream gradient, (N, C, H, W)
     dx, dgamma, dbeta = batchnorm_backward_alt(_channels_last(dout), bn_cache)
     return _channels_first(dx, shape), dgamma, dbeta
 
-# %% ../nbs/15_spatial_norm.ipynb #21bc3fb0
+# %% ../nbs/15_spatial_norm.ipynb #9753dd6a
 def _check_groups(x, G):
     "Raise a `ValueError` unless `G` is a positive integer dividing the channels of `x`, with groups of 2 values or more."
     N, C, H, W = x.shape
@@ -331,7 +325,7 @@ def _check_groups(x, G):
         raise ValueError(f"group normalization needs at least 2 values per group, got x {x.shape} "
                          f"with G = {G} (C/G * H * W = {C // G * H * W})")
 
-# %% ../nbs/15_spatial_norm.ipynb #d4a93d23
+# %% ../nbs/15_spatial_norm.ipynb #21bc3fb0
 def spatial_groupnorm_forward(x, # input, (N, C, H, W)
                               gamma, # scale, (C,)
                               beta, # shift, (C,)
@@ -339,14 +333,14 @@ def spatial_groupnorm_forward(x, # input, (N, C, H, W)
                               gn_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                              ): # out (N, C, H, W) and cache (xhat, istd, gamma, G)
     "Normalize each group of C/G channels of each example over its channels and pixels, then scale and shift each channel."
-    _check_spatial_inputs(x, gamma, beta, 'spatial groupnorm')
+    _check_scale_shift(x, gamma, beta, 'spatial groupnorm', '(N, C, H, W)', 'channel')
     _check_groups(x, G)
     N, C, H, W = x.shape
     xhat, istd = _normalize_rows(x.reshape(N * G, -1), gn_param.get('eps', 1e-5))
     xhat = xhat.reshape(x.shape)
     return gamma.reshape(1, C, 1, 1) * xhat + beta.reshape(1, C, 1, 1), (xhat, istd, gamma, G)
 
-# %% ../nbs/15_spatial_norm.ipynb #7220b8b3
+# %% ../nbs/15_spatial_norm.ipynb #97242be2
 def spatial_groupnorm_backward(dout, # upstream gradient, (N, C, H, W)
                                cache, # (xhat, istd, gamma, G) from `spatial_groupnorm_forward`
                               ): # dx (N, C, H, W), dgamma (C,), dbeta (C,)
