@@ -45,6 +45,20 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
     ('08_optim', 'return w - learning_rate * dw, config', 'w -= learning_rate * dw\n    return w, config',
      "the caller's w updated in place"),
     ('08_optim', 'x = float(value)', 'x = np.float64(value)', 'hyperparameters kept as NumPy float64 (upcasts float32)'),
+    ('07_layernorm', 'xc = x - x.mean(axis=1, keepdims=True)', 'xc = x - x.mean(axis=0, keepdims=True)',
+     'layer norm centres the columns'),
+    ('07_layernorm', 'row_sum = dxhat.sum(axis=1, keepdims=True)', 'row_sum = dxhat.sum(axis=0, keepdims=True)',
+     'layer norm backward sums over the wrong axis'),
+    ('07_layernorm', 'return _normalize_rows_backward(dout * gamma, xhat, istd)',
+     'return gamma * _normalize_rows_backward(dout, xhat, istd)', 'gamma pulled out of the row sums'),
+    ('15_spatial_norm', 'x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])', 'x.reshape(-1, x.shape[1])',
+     'spatial batchnorm reshapes without moving the channels last'),
+    ('15_spatial_norm', 'y.reshape(N, H, W, C).transpose(0, 3, 1, 2)', 'y.reshape(N, C, H, W)',
+     'spatial batchnorm undoes the rearrangement with a plain reshape'),
+    ('15_spatial_norm', 'xhat, istd = _normalize_rows(x.reshape(N * G, -1)', 'xhat, istd = _normalize_rows(x.reshape(G, -1)',
+     'group statistics pooled over the minibatch'),
+    ('15_spatial_norm', 'dxhat = dout * gamma.reshape(1, C, 1, 1)', 'dxhat = dout * gamma.mean()',
+     'group norm backward with one gamma per layer'),
 ]
 
 
