@@ -78,10 +78,10 @@ def svm_loss(x, # scores, (N, C)
     "Compute the mean multiclass hinge loss (margin 1) and its gradient with respect to the scores."
     x, y = _check_scores_labels(x, y)
     rows = np.arange(x.shape[0])
-    margins = x - x[rows, y][:, None] + 1
-    margins[rows, y] = 0  # the correct class is not part of the sum
-    active = margins > 0
-    loss = np.maximum(margins, 0).sum(axis=1).mean()
+    violations = x - x[rows, y][:, None] + 1
+    violations[rows, y] = 0  # the correct class is not part of the sum
+    active = violations > 0
+    loss = np.maximum(violations, 0).sum(axis=1).mean()
     dx = active.astype(x.dtype)
     dx[rows, y] = -active.sum(axis=1)
     return loss, dx / x.shape[0]
