@@ -31,6 +31,12 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
     ('06_dropout', 'mask = ((rng.random(x.shape) < p) / p).astype(dtype)',
      'mask = (rng.random(x.shape) < p).astype(dtype)', 'no 1/p scaling'),
     ('06_dropout', 'if mode == \'test\': return x, (dropout_param, None)', 'pass', 'dropout applied at test time'),
+    ('07_layernorm', 'xc = x - x.mean(axis=1, keepdims=True)', 'xc = x - x.mean(axis=0, keepdims=True)',
+     'layer norm centres the columns'),
+    ('07_layernorm', 'row_sum = dxhat.sum(axis=1, keepdims=True)', 'row_sum = dxhat.sum(axis=0, keepdims=True)',
+     'layer norm backward sums over the wrong axis'),
+    ('07_layernorm', 'return _normalize_rows_backward(dout * gamma, xhat, istd)',
+     'return gamma * _normalize_rows_backward(dout, xhat, istd)', 'gamma pulled out of the row sums'),
 ]
 
 
