@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['Solver', 'plot_history']
 
-# %% ../nbs/10_solver.ipynb #eda07313
+# %% ../nbs/10_solver.ipynb #c4d245f1
 import copy, json, os, tempfile
 import numpy as np
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
 from . import optim
 
-# %% ../nbs/10_solver.ipynb #4b1554e8
+# %% ../nbs/10_solver.ipynb #7c5a5f72
 _DEFAULTS = dict(update_rule='sgd', optim_config={}, lr_decay=1.0, batch_size=100, num_epochs=10,
                  num_train_samples=1000, num_val_samples=None, checkpoint_name=None, print_every=10,
                  verbose=True, seed=None)
@@ -37,7 +37,7 @@ def _check_data(data):
     _check_split(X_val, y_val, 'val')
     return X_train, y_train, X_val, y_val
 
-# %% ../nbs/10_solver.ipynb #2a64aa92
+# %% ../nbs/10_solver.ipynb #6e885d70
 def _check_count(name, value, least):
     "Raise a `ValueError` unless `value` is an integer of at least `least`."
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
@@ -54,7 +54,7 @@ def _check_settings(s):
     for name in ('num_train_samples', 'num_val_samples'):
         if getattr(s, name) is not None: _check_count(name, getattr(s, name), 1)
 
-# %% ../nbs/10_solver.ipynb #56951d61
+# %% ../nbs/10_solver.ipynb #9ec899e1
 class Solver:
     "Train a classifier by minibatch updates; track accuracy, the best parameters and checkpoints."
     def __init__(self, model, # object with `params` (dict of arrays) and `loss(X, y=None)`
@@ -71,7 +71,7 @@ class Solver:
         _check_settings(self)
         self._reset()
 
-# %% ../nbs/10_solver.ipynb #53cf9213
+# %% ../nbs/10_solver.ipynb #045f3e8b
 @patch
 def _reset(self:Solver):
     "Set up a fresh run: epoch 0, a new generator from `seed`, one copy of `optim_config` per parameter."
@@ -80,7 +80,7 @@ def _reset(self:Solver):
     self.epoch, self.best_val_acc, self.best_params, self._best_bn = 0, 0.0, {}, []
     self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
 
-# %% ../nbs/10_solver.ipynb #3b957ee4
+# %% ../nbs/10_solver.ipynb #becaa8bb
 @patch(as_prop=True)
 def iterations_per_epoch(self:Solver):
     "Number of minibatches in one epoch: the full batches of the shuffled training set (at least 1)."
@@ -92,7 +92,7 @@ def _epoch_batches(self:Solver):
     order, B = self.rng.permutation(len(self.X_train)), self.batch_size
     for i in range(self.iterations_per_epoch): yield order[i * B:(i + 1) * B]
 
-# %% ../nbs/10_solver.ipynb #1461df2b
+# %% ../nbs/10_solver.ipynb #d480ca07
 @patch
 def _step(self:Solver, idx, # training-set indices of the minibatch
           it): # iteration within the epoch, counted from 1 (for the error message)
@@ -108,13 +108,13 @@ def _step(self:Solver, idx, # training-set indices of the minibatch
         self.model.params[name], self.optim_configs[name] = update(w, grads[name], self.optim_configs[name])
     return loss
 
-# %% ../nbs/10_solver.ipynb #886ee09a
+# %% ../nbs/10_solver.ipynb #856607fc
 @patch
 def _decay_learning_rate(self:Solver):
     "Multiply the learning rate of every parameter's update rule by `lr_decay`."
     for config in self.optim_configs.values(): config['learning_rate'] *= self.lr_decay
 
-# %% ../nbs/10_solver.ipynb #257c3d3e
+# %% ../nbs/10_solver.ipynb #e3e80664
 @patch
 def check_accuracy(self:Solver, X, # inputs (N, ...)
                    y, # integer labels (N,)
@@ -128,7 +128,7 @@ def check_accuracy(self:Solver, X, # inputs (N, ...)
     scores = [self.model.loss(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
     return float(np.mean(np.argmax(np.concatenate(scores), axis=1) == y))
 
-# %% ../nbs/10_solver.ipynb #14353cbe
+# %% ../nbs/10_solver.ipynb #65101046
 def _running_averages(model):
     "Return copies of the batchnorm running averages of `model` (one dict per layer)."
     keys = ('running_mean', 'running_var')
@@ -150,7 +150,7 @@ def _restore_best(self:Solver):
     self.model.params.update({k: v.copy() for k, v in self.best_params.items()})
     for bn, best in zip(getattr(self.model, 'bn_params', []), self._best_bn): bn.update({k: v.copy() for k, v in best.items()})
 
-# %% ../nbs/10_solver.ipynb #7ef97d9f
+# %% ../nbs/10_solver.ipynb #991470ea
 @patch
 def _train_epoch(self:Solver, mb=None): # fastprogress master bar, or None for silence
     "Run one epoch of updates, keeping every minibatch loss, then decay the learning rate."
@@ -171,7 +171,7 @@ def _log(self:Solver, mb): # fastprogress master bar, or None for silence
     mb.write([str(self.epoch), f'{loss:.4f}', f'{self.train_acc_history[-1]:.3f}', f'{self.val_acc_history[-1]:.3f}',
               f'{lr:.2e}'], table=True)
 
-# %% ../nbs/10_solver.ipynb #57f0ef05
+# %% ../nbs/10_solver.ipynb #a83b5252
 @patch
 def train(self:Solver):
     "Train for the epochs left up to `num_epochs`, then leave the best parameters in the model."
@@ -187,7 +187,7 @@ def train(self:Solver):
         if self.checkpoint_name is not None: self._save_checkpoint()
     self._restore_best()
 
-# %% ../nbs/10_solver.ipynb #f8da24dc
+# %% ../nbs/10_solver.ipynb #5474f557
 def plot_history(solver, # a Solver after training (or anything with the same three histories)
                  label=None, # name of the run in the legends, to compare several runs
                  axs=None, # two matplotlib axes to draw into; new ones if None
@@ -210,7 +210,7 @@ def plot_history(solver, # a Solver after training (or anything with the same th
     if label is not None: axs[0].legend(fontsize=8)
     return axs
 
-# %% ../nbs/10_solver.ipynb #275e0557
+# %% ../nbs/10_solver.ipynb #3d6957bd
 _FORMAT = 'nndl.solver checkpoint 1'
 _KEEP_ON_LOAD = ('verbose', 'print_every', 'checkpoint_name')  # how to show and save a run, not what it computes
 
@@ -236,7 +236,7 @@ def _unpack(rest, prefix, arrays):
     n = len(prefix) + 1
     return {**rest, **{k[n:]: v for k, v in arrays.items() if k.startswith(prefix + '/')}}
 
-# %% ../nbs/10_solver.ipynb #c6c5cc00
+# %% ../nbs/10_solver.ipynb #cdd21050
 @patch
 def _state(self:Solver):
     "Return the whole state of the run as a dict of arrays that `np.savez` writes without pickle."
@@ -269,7 +269,7 @@ def _save_checkpoint(self:Solver):
         if os.path.exists(tmp): os.remove(tmp)
     return path
 
-# %% ../nbs/10_solver.ipynb #6cb2fbeb
+# %% ../nbs/10_solver.ipynb #6b89ee34
 def _read_npz(path):
     "Return the arrays of the `.npz` file at `path` as a dict, refusing anything that needs pickle."
     try:
@@ -290,7 +290,7 @@ def _check_fit(saved, current, what):
                  for k, v in sorted(saved.items()) if k in current and (v.shape, v.dtype) != (current[k].shape, current[k].dtype)]
     if problems: raise ValueError("the checkpoint does not fit the model: " + '; '.join(problems))
 
-# %% ../nbs/10_solver.ipynb #9d3a36c2
+# %% ../nbs/10_solver.ipynb #81258e51
 @patch
 def _check_checkpoint(self:Solver, meta, arrays, path):
     "Raise a `ValueError` naming the problem unless the checkpoint fits this solver's model and data."

@@ -37,6 +37,14 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'layer norm backward sums over the wrong axis'),
     ('07_layernorm', 'return _normalize_rows_backward(dout * gamma, xhat, istd)',
      'return gamma * _normalize_rows_backward(dout, xhat, istd)', 'gamma pulled out of the row sums'),
+    ('10_solver', "mb.child.comment = f'loss {loss:.4f}'\n    self._decay_learning_rate()",
+     "mb.child.comment = f'loss {loss:.4f}'\n        self._decay_learning_rate()", 'learning rate decayed every iteration'),
+    ('10_solver', 'self.model.params.update({k: v.copy() for k, v in self.best_params.items()})', 'pass',
+     'best parameters not restored at the end'),
+    ('10_solver', "self.rng = np.random.default_rng()\n    self.rng.bit_generator.state = meta['rng']",
+     'self.rng = np.random.default_rng(self.seed)', 'resume re-seeds the generator instead of restoring its state'),
+    ('10_solver', 'order, B = self.rng.permutation(len(self.X_train)), self.batch_size',
+     'order, B = np.random.permutation(len(self.X_train)), self.batch_size', 'minibatches drawn from the global NumPy state'),
 ]
 
 
