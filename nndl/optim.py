@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['sgd', 'sgd_momentum', 'sgd_nesterov_momentum', 'rmsprop', 'adam']
 
-# %% ../nbs/08_optim.ipynb #41c2e50c
+# %% ../nbs/08_optim.ipynb #4552bcba
 import math
 import numpy as np
 
-# %% ../nbs/08_optim.ipynb #be6f1259
+# %% ../nbs/08_optim.ipynb #6f0f6df9
 _DECAYS = ('momentum', 'decay_rate', 'beta1', 'beta2')  # factors of a moving average: in [0, 1)
 
 def _check_hyperparameter(name, value):
@@ -28,11 +28,13 @@ def _hyperparameters(config, **defaults):
     "Fill in the missing hyperparameters with `setdefault`; return them in order, as checked Python floats."
     return [_check_hyperparameter(name, config.setdefault(name, default)) for name, default in defaults.items()]
 
-# %% ../nbs/08_optim.ipynb #0f6ce7d9
+# %% ../nbs/08_optim.ipynb #d41adaea
 def _start(w, dw, config):
-    "Check that `w` and `dw` have the same shape; return `config`, a new dict if it is None."
+    "Check that `w` is floating point and `dw` has its shape; return `config`, a new dict if it is None."
     if np.shape(w) != np.shape(dw):
         raise ValueError(f"w and dw must have the same shape, got w {np.shape(w)} and dw {np.shape(dw)}")
+    if not np.issubdtype(np.asarray(w).dtype, np.floating):
+        raise TypeError(f"w must be a floating-point array, got dtype {np.asarray(w).dtype}")
     return {} if config is None else config
 
 def _state(config, key, w):
@@ -43,7 +45,7 @@ def _state(config, key, w):
                          "give every parameter its own config dict")
     return config[key]
 
-# %% ../nbs/08_optim.ipynb #3a8ce1d5
+# %% ../nbs/08_optim.ipynb #ead739c8
 def sgd(w, # parameter array, any shape
         dw, # gradient of the loss with respect to w, same shape
         config=None, # dict: learning_rate (default 1e-2); None for the defaults
@@ -53,7 +55,7 @@ def sgd(w, # parameter array, any shape
     learning_rate, = _hyperparameters(config, learning_rate=1e-2)
     return w - learning_rate * dw, config
 
-# %% ../nbs/08_optim.ipynb #71b8a338
+# %% ../nbs/08_optim.ipynb #092019e2
 def sgd_momentum(w, # parameter array, any shape
                  dw, # gradient of the loss with respect to w, same shape
                  config=None, # dict: learning_rate (1e-2), momentum (0.9); state velocity
@@ -67,7 +69,7 @@ def sgd_momentum(w, # parameter array, any shape
     v -= learning_rate * dw  # v = momentum * v - learning_rate * dw
     return w + v, config
 
-# %% ../nbs/08_optim.ipynb #d4effd29
+# %% ../nbs/08_optim.ipynb #7f16ae49
 def sgd_nesterov_momentum(w, # parameter array, any shape
                           dw, # gradient of the loss at w (the look-ahead point), same shape
                           config=None, # dict: learning_rate (1e-2), momentum (0.9); state velocity
@@ -82,7 +84,7 @@ def sgd_nesterov_momentum(w, # parameter array, any shape
     next_w += (1 + momentum) * v  # w + v + momentum * (v - v_old)
     return next_w, config
 
-# %% ../nbs/08_optim.ipynb #6cebe65c
+# %% ../nbs/08_optim.ipynb #76d2eaf2
 def rmsprop(w, # parameter array, any shape
             dw, # gradient of the loss with respect to w, same shape
             config=None, # dict: learning_rate (1e-2), decay_rate (0.99), epsilon (1e-8); state a
@@ -99,7 +101,7 @@ def rmsprop(w, # parameter array, any shape
     np.subtract(w, next_w, out=next_w)
     return next_w, config
 
-# %% ../nbs/08_optim.ipynb #cdd92669
+# %% ../nbs/08_optim.ipynb #c1fb3e33
 def adam(w, # parameter array, any shape
          dw, # gradient of the loss with respect to w, same shape
          config=None, # dict: learning_rate (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8); state v, a, t
