@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['Solver', 'plot_history']
 
-# %% ../nbs/10_solver.ipynb #c4d245f1
-import copy, json, os, tempfile
+# %% ../nbs/10_solver.ipynb #5f1f2779
+import copy, json, os
 import numpy as np
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
@@ -236,7 +236,7 @@ def _unpack(rest, prefix, arrays):
     n = len(prefix) + 1
     return {**rest, **{k[n:]: v for k, v in arrays.items() if k.startswith(prefix + '/')}}
 
-# %% ../nbs/10_solver.ipynb #cdd21050
+# %% ../nbs/10_solver.ipynb #a2541932
 @patch
 def _state(self:Solver):
     "Return the whole state of the run as a dict of arrays that `np.savez` writes without pickle."
@@ -259,9 +259,9 @@ def _state(self:Solver):
 def _save_checkpoint(self:Solver):
     "Write the state after this epoch to `{checkpoint_name}_epoch_{epoch}.npz` atomically; return the path."
     path = f'{self.checkpoint_name}_epoch_{self.epoch}.npz'
-    fd, tmp = tempfile.mkstemp(suffix='.tmp', dir=os.path.dirname(path) or '.')  # same file system as `path`
+    tmp = f'{path}.{os.getpid()}.tmp'  # next to `path`: a rename within one file system is atomic
     try:
-        with os.fdopen(fd, 'wb') as f:
+        with open(tmp, 'wb') as f:
             np.savez(f, **self._state())
             f.flush(); os.fsync(f.fileno())  # the bytes are on disk before the name points to them
         os.replace(tmp, path)
