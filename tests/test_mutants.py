@@ -37,6 +37,13 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'layer norm backward sums over the wrong axis'),
     ('07_layernorm', 'return _normalize_rows_backward(dout * gamma, xhat, istd)',
      'return gamma * _normalize_rows_backward(dout, xhat, istd)', 'gamma pulled out of the row sums'),
+    ('09_fc_net', "if k.startswith('W'):", 'if True:', 'regularization applied to biases, gammas and betas'),
+    ('09_fc_net', "mode = 'test' if y is None else 'train'", "mode = 'train'", 'dropout left on at test time'),
+    ('09_fc_net', 'loss += 0.5 * reg * np.vdot(w, w)', 'loss += reg * np.vdot(w, w)', 'L2 penalty without the 0.5'),
+    ('09_fc_net', "param['seed'] = [param['seed'], i]", "param['seed'] = param['seed']",
+     'every dropout layer draws the same mask'),
+    ('09_fc_net', 'if drop_cache is not None: dout = dropout_backward(dout, drop_cache)', 'pass',
+     'deep backward skips the dropout masks'),
 ]
 
 
