@@ -97,10 +97,11 @@ def _backward(self:TwoLayerNet,
     _, grads['W1'], grads['b1'] = affine_relu_backward(dh, relu_cache)  # dX is not needed
     return grads
 
-# %% ../nbs/09_fc_net.ipynb #50381bd8
+# %% ../nbs/09_fc_net.ipynb #f734a73c
 def _add_l2(loss, grads, params, reg):
     "Return `loss` plus 0.5 * reg * sum(W**2) over the weight matrices, adding reg * W to their gradients."
     reg = float(reg)  # a Python float keeps float32 arrays float32
+    if reg == 0: return loss, grads  # nothing to add: skip a pass over every weight
     for k, w in params.items():
         if k.startswith('W'):
             loss += 0.5 * reg * np.vdot(w, w)
@@ -188,9 +189,24 @@ def _add_normalization(self:FullyConnectedNet):
     for i, H in enumerate(self.hidden_dims, 1):
         self.params[f'gamma{i}'], self.params[f'beta{i}'] = np.ones(H, dtype=self.dtype), zeros(H)
 
-# %% ../nbs/09_fc_net.ipynb #93d1457a
+# %% ../nbs/09_fc_net.ipynb #24f9b506
+def _affine_layernorm_relu_forward(x, w, b, gamma, beta, ln_param):
+    "Compute an affine layer, layer normalization, then a ReLU."
+    a, fc_cache = affine_forward(x, w, b)
+    a_ln, ln_cache = layernorm_forward(a, gamma, beta, ln_param)
+    out, relu_cache = relu_forward(a_ln)
+    return out, (fc_cache, ln_cache, relu_cache)
+
+def _affine_layernorm_relu_backward(dout, cache):
+    "Backpropagate through the ReLU, layer normalization and the affine layer; return dx, dw, db, dgamma, dbeta."
+    fc_cache, ln_cache, relu_cache = cache
+    da, dgamma, dbeta = layernorm_backward(relu_backward(dout, relu_cache), ln_cache)
+    return (*affine_backward(da, fc_cache), dgamma, dbeta)
+
+# %% ../nbs/09_fc_net.ipynb #49368244
 _SANDWICHES = {None: (affine_relu_forward, affine_relu_backward),
-               'batchnorm': (affine_batchnorm_relu_forward, affine_batchnorm_relu_backward)}
+               'batchnorm': (affine_batchnorm_relu_forward, affine_batchnorm_relu_backward),
+               'layernorm': (_affine_layernorm_relu_forward, _affine_layernorm_relu_backward)}
 
 @patch
 def _norm_args(self:FullyConnectedNet, i, mode):
