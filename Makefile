@@ -55,6 +55,33 @@ docs: export ## export the library and build the site into docs/_build/html
 serve: ## serve the built site on http://127.0.0.1:8000
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory $(SITE)
 
+# Publishing: the site to the gh-pages branch of a git remote, the package as an sdist and a wheel.
+.PHONY: publish dist
+PUBLISH_REMOTE ?= origin
+DIST ?= dist
+
+# A scratch repository does the commit (the checkout's branches are left alone); gh-pages holds one
+# commit, the current site, replaced at each publish. Sphinx's .doctrees (paths of this machine) stay out.
+publish: docs ## push the site to the gh-pages branch of origin (PUBLISH_REMOTE=another remote, a URL or a path)
+	@if url=$$(git remote get-url '$(PUBLISH_REMOTE)' 2>/dev/null); then :; \
+	elif [ -e '$(PUBLISH_REMOTE)' ]; then url=$$(realpath -- '$(PUBLISH_REMOTE)'); \
+	elif [[ '$(PUBLISH_REMOTE)' == *:* ]]; then url='$(PUBLISH_REMOTE)'; \
+	else echo "make publish: '$(PUBLISH_REMOTE)' is not a git remote, a URL or a path: set PUBLISH_REMOTE" >&2; exit 1; fi; \
+	set -e; stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
+	cp -r $(SITE) "$$stage/site"; rm -rf "$$stage/site/.doctrees" "$$stage/site"/.buildinfo*; \
+	msg="Site built from nndl $$(git describe --always --dirty)"; \
+	export GIT_COMMITTER_NAME="$${GIT_COMMITTER_NAME:-$$(git config user.name || echo nndl)}"; \
+	export GIT_COMMITTER_EMAIL="$${GIT_COMMITTER_EMAIL:-$$(git config user.email || echo nndl@localhost)}"; \
+	git init -q "$$stage/repo"; cd "$$stage/repo"; \
+	$(CURDIR)/$(BIN)/ghp-import --no-jekyll --no-history --push --branch gh-pages --remote "$$url" --message "$$msg" "$$stage/site"; \
+	echo "Published to the gh-pages branch of $$url"
+
+# Built with the .venv's setuptools (quick, offline). A stale nndl.egg-info would add its old file list
+# to the sdist's, which must hold what MANIFEST.in says: it goes first.
+dist: export ## build an sdist and a wheel of the package into dist/ (DIST=another folder) with python -m build
+	rm -rf nndl.egg-info $(DIST)/nndl-*.tar.gz $(DIST)/nndl-*.whl
+	$(BIN)/python -m build --no-isolation --outdir $(DIST) .
+
 lab: setup ## JupyterLab on the notebooks
 	$(BIN)/jupyter lab --notebook-dir=nbs $(if $(filter 0,$(shell id -u)),--allow-root)
 

@@ -2,7 +2,6 @@
 from configparser import ConfigParser
 import setuptools
 
-assert setuptools.__version__ >= '36.2'
 config = ConfigParser(delimiters=['='])
 config.read('settings.ini', encoding='utf-8')
 cfg = config['DEFAULT']
@@ -12,11 +11,10 @@ expected = ('version description keywords author author_email license status '
 missing = [k for k in expected if k not in cfg]
 if missing: raise ValueError(f'settings.ini is missing: {missing}')
 
-licenses = {'apache2': ('Apache Software License 2.0', 'OSI Approved :: Apache Software License')}
+licenses = {'apache2': 'Apache-2.0'}  # settings.ini's (nbdev's) names -> SPDX expressions
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable',
             '6 - Mature', '7 - Inactive']
 py_versions = '3.10 3.11 3.12 3.13'.split()
-lic = licenses[cfg['license'].lower()]
 min_python = cfg['min_python']
 
 requirements = cfg.get('requirements', '').split()
@@ -24,11 +22,11 @@ dev_requirements = cfg.get('dev_requirements', '').split()
 
 setuptools.setup(
     name=cfg['lib_name'],
-    license=lic[0],
-    classifiers=['Development Status :: ' + statuses[int(cfg['status'])],
+    license_expression=licenses[cfg['license'].lower()],
+    license_files=['LICENSE'],
+    classifiers=['Development Status :: ' + statuses[int(cfg['status']) - 1],
                  'Intended Audience :: ' + cfg['audience'].title(),
-                 'Natural Language :: ' + cfg['language'].title(),
-                 'License :: ' + lic[1]]
+                 'Natural Language :: ' + cfg['language'].title()]
                 + ['Programming Language :: Python :: ' + v for v in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=[cfg['lib_name'], cfg['lib_name'] + '.*']),

@@ -1,5 +1,6 @@
 """Sphinx configuration of the nndl docs site (sources are prepared by docs/prepare.py)."""
-import inspect, re
+import configparser, inspect, re
+from pathlib import Path
 
 from fastcore.docments import docments
 
@@ -25,10 +26,15 @@ add_module_names = False
 
 html_theme = 'sphinx_book_theme'
 html_title = 'nndl'
+# Where the site is published (GitHub Pages): settings.ini's doc_host + doc_baseurl; gives canonical URLs.
+_ini = configparser.ConfigParser(); _ini.read(Path(__file__).resolve().parents[1] / 'settings.ini')
+html_baseurl = _ini['DEFAULT']['doc_host'] + _ini['DEFAULT']['doc_baseurl'].rstrip('/') + '/'
 html_favicon = '_static/favicon.svg'
 html_static_path = ['_static']
 html_context = {'default_mode': 'light'}
-html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False}
+# pydata-sphinx-theme 0.20 puts a search field in a top header bar unless navbar_persistent is set;
+# sphinx-book-theme has no header otherwise and already has a search field in the sidebar.
+html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False, 'navbar_persistent': []}
 html_css_files = ['custom.css']
 
 

@@ -18,13 +18,20 @@ def browser_paths():
 
 
 @contextlib.contextmanager
-def serve(site=SITE):
-    "Serve `site` on an ephemeral port of 127.0.0.1; yield its root URL."
+def serve(site=SITE, prefix='/'):
+    "Serve `site` under `prefix` (e.g. '/nndl/', as GitHub Pages serves a project) on 127.0.0.1; yield its URL."
+    base = '/' + prefix.strip('/') if prefix.strip('/') else ''
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args): pass
+        def send_head(self):
+            path = self.path.split('?')[0].split('#')[0]
+            if path != base and not path.startswith(base + '/'):
+                self.send_error(404, f'outside {base}/, where the site is served'); return None
+            return super().send_head()
+        def translate_path(self, path): return super().translate_path(path[len(base):] or '/')
     server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(Quiet, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try: yield f'http://127.0.0.1:{server.server_port}/'
+    try: yield f'http://127.0.0.1:{server.server_port}{base}/'
     finally: server.shutdown()
 
 
