@@ -6,7 +6,7 @@
 __all__ = ['data_dir', 'cifar10_root', 'save_CIFAR_batch', 'UnsafePickleError', 'RestrictedUnpickler', 'load_CIFAR_batch',
            'load_CIFAR10', 'get_CIFAR10_data', 'get_digits_data', 'get_course_data', 'to_rgb', 'show_images']
 
-# %% ../nbs/11_data.ipynb #4fe585c2
+# %% ../nbs/11_data.ipynb #d2ac4b85
 import inspect, os, pickle, struct
 from pathlib import Path
 import numpy as np
@@ -14,12 +14,12 @@ import nndl
 try: from numpy._core.multiarray import _reconstruct  # NumPy 2
 except ImportError: from numpy.core.multiarray import _reconstruct  # NumPy 1
 
-# %% ../nbs/11_data.ipynb #30a5efa6
+# %% ../nbs/11_data.ipynb #09cae0fc
 _CIFAR10_DIR = 'cifar-10-batches-py'
 _CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
 
 def data_dir(): # Path, or None when NNDL_DATA is not set and nndl was installed without its checkout
-    "Return the folder of the data sets: `$NNDL_DATA` if set, else the checkout's `datasets/`."
+    "Return the folder of the data sets: `$NNDL_DATA` if set, else `datasets/` in the checkout."
     if os.environ.get('NNDL_DATA'): return Path(os.environ['NNDL_DATA']).expanduser()
     datasets = Path(nndl.__file__).resolve().parent.parent / 'datasets'
     # a clone has the download script there; an installed wheel has no datasets/ at all
@@ -30,7 +30,7 @@ def cifar10_root(): # Path of the cifar-10-batches-py folder, or None (see `data
     folder = data_dir()
     return None if folder is None else folder / _CIFAR10_DIR
 
-# %% ../nbs/11_data.ipynb #334c7f17
+# %% ../nbs/11_data.ipynb #baadac0f
 def _how_to_get(root): # the folder that was looked in, or None
     "Say where CIFAR-10 was looked for and how to install it."
     if root is None:
@@ -41,25 +41,31 @@ def _how_to_get(root): # the folder that was looked in, or None
             "(163 MB; CIFAR10_ARCHIVE=/path/to/cifar-10-python.tar.gz make data installs a local copy), "
             "or set NNDL_DATA to the folder that holds cifar-10-batches-py.")
 
-# %% ../nbs/11_data.ipynb #7bf9970d
+# %% ../nbs/11_data.ipynb #5afd9d42
 def _op_str(s): # str (latin-1) or bytes
     "Encode a Python 2 byte string: SHORT_BINSTRING up to 255 bytes, else BINSTRING."
-    b, P = (s.encode('latin1') if isinstance(s, str) else bytes(s)), pickle  # P.MARK is b'(', P.TUPLE b't', ...
-    return P.SHORT_BINSTRING + struct.pack('<B', len(b)) + b if len(b) < 256 else P.BINSTRING + struct.pack('<i', len(b)) + b
+    b = s.encode('latin1') if isinstance(s, str) else bytes(s)
+    if len(b) < 256: return pickle.SHORT_BINSTRING + struct.pack('<B', len(b)) + b
+    return pickle.BINSTRING + struct.pack('<i', len(b)) + b
 
 def _op_int(i): return pickle.BININT + struct.pack('<i', i)  # a 4-byte signed integer
 
 def _op_uint8_matrix(a): # 2-D uint8 array
     "Encode a 2-D uint8 array the way NumPy 1 under Python 2 pickled it."
-    P = pickle
+    P = pickle  # the opcode constants: P.MARK is b'(', P.TUPLE b't', P.REDUCE b'R', ...
+    # 1. _reconstruct(ndarray, (0,), 'b'): an empty array
     empty = (P.GLOBAL + b'numpy.core.multiarray\n_reconstruct\n' + P.GLOBAL + b'numpy\nndarray\n'
              + _op_int(0) + P.TUPLE1 + _op_str('b') + P.TUPLE3 + P.REDUCE)
+    # 2. dtype('u1', False, True), then its state (3, '|', None, None, None, -1, -1, 0)
     uint8 = (P.GLOBAL + b'numpy\ndtype\n' + _op_str('u1') + P.NEWFALSE + P.NEWTRUE + P.TUPLE3 + P.REDUCE
-             + P.MARK + _op_int(3) + _op_str('|') + P.NONE * 3 + _op_int(-1) + _op_int(-1) + _op_int(0) + P.TUPLE + P.BUILD)
-    shape = _op_int(a.shape[0]) + _op_int(a.shape[1]) + P.TUPLE2
-    return empty + P.MARK + _op_int(1) + shape + uint8 + P.NEWFALSE + _op_str(a.tobytes()) + P.TUPLE + P.BUILD
+             + P.MARK + _op_int(3) + _op_str('|') + P.NONE * 3 + _op_int(-1) + _op_int(-1) + _op_int(0)
+             + P.TUPLE + P.BUILD)
+    # 3. the array's state (1, shape, dtype, is_fortran, raw bytes)
+    state = (P.MARK + _op_int(1) + _op_int(a.shape[0]) + _op_int(a.shape[1]) + P.TUPLE2 + uint8
+             + P.NEWFALSE + _op_str(a.tobytes()) + P.TUPLE)
+    return empty + state + P.BUILD
 
-# %% ../nbs/11_data.ipynb #9d17c9eb
+# %% ../nbs/11_data.ipynb #47a89583
 def _check_labels(y, # the labels, any sequence
                   n, # how many there must be
                   where): # what is being checked, to start the error message
@@ -91,7 +97,7 @@ def save_CIFAR_batch(filename, # the file to write
         _op_str('labels'), items(map(_op_int, y.tolist())), _op_str('data'), _op_uint8_matrix(rows),
         _op_str('filenames'), items(map(_op_str, names)), P.SETITEMS + P.STOP]))
 
-# %% ../nbs/11_data.ipynb #606a510b
+# %% ../nbs/11_data.ipynb #8b0cc973
 class UnsafePickleError(pickle.UnpicklingError):
     "A pickle asked for a global that no CIFAR-10 batch needs: loading it could run code."
 
@@ -107,7 +113,7 @@ class RestrictedUnpickler(pickle.Unpickler):
         raise UnsafePickleError(f"refused the global {module}.{name}: a CIFAR-10 batch needs only {admitted}, "
                                 f"and loading anything else could run code")
 
-# %% ../nbs/11_data.ipynb #c7cba3f2
+# %% ../nbs/11_data.ipynb #33535a0c
 _REINSTALL = "remove the cifar-10-batches-py folder and run `make data` again"
 
 def _unpickle(path): # Path of an existing file
@@ -132,7 +138,7 @@ def _check_batch(batch, # what the file unpickled to
                          f"{getattr(data, 'shape', '')} {getattr(data, 'dtype', '')}")
     return data, _check_labels(batch['labels'], len(data), where)
 
-# %% ../nbs/11_data.ipynb #0b86283d
+# %% ../nbs/11_data.ipynb #6630dabe
 def _read_batch(path): # Path of a batch file
     "Return the rows (N, 3072) uint8 and the labels (N,) of a batch file, as stored."
     if not path.is_file():
@@ -149,7 +155,7 @@ def load_CIFAR_batch(filename, # a batch file of cifar-10-batches-py, e.g. its d
     rows, Y = _read_batch(Path(filename))
     return _channels_last(rows), Y
 
-# %% ../nbs/11_data.ipynb #8c6491ff
+# %% ../nbs/11_data.ipynb #373895d5
 def _read_CIFAR10(root, # the cifar-10-batches-py folder
                   num_training=None, # stop after the batches that hold this many training images; None: all
                  ): # rows Xtr (n, 3072) uint8, Ytr (n,), Xte (10000, 3072) uint8, Yte (10000,), as stored
@@ -170,7 +176,7 @@ def load_CIFAR10(root, # the cifar-10-batches-py folder
     Xtr, Ytr, Xte, Yte = _read_CIFAR10(root, num_training)
     return _channels_last(Xtr), Ytr, _channels_last(Xte), Yte
 
-# %% ../nbs/11_data.ipynb #e7a1649b
+# %% ../nbs/11_data.ipynb #4cd36e9d
 def _check_sizes(sizes, # {'num_training': ..., ...}: the requested number of images per split
                  available, # how many images there are for these splits together
                  what): # the images, for the message
@@ -200,7 +206,7 @@ def _make_splits(splits, # {'train': (X, y), 'val': (X, y), 'test': (X, y)}, ima
         for name in splits: data[f'X_{name}'] -= mean
     return data
 
-# %% ../nbs/11_data.ipynb #cf895e3e
+# %% ../nbs/11_data.ipynb #e9a0a2cb
 def get_CIFAR10_data(num_training=49000, # training images: the first ones of the training batches
                      num_validation=1000, # validation images: the ones right after the training images
                      num_test=1000, # test images: the first ones of the test batch
@@ -223,7 +229,7 @@ def get_CIFAR10_data(num_training=49000, # training images: the first ones of th
                          'val': (chw(Xtr[num_training:n]), ytr[num_training:n]),
                          'test': (chw(Xte[:num_test]), yte[:num_test])}, subtract_mean, dtype)
 
-# %% ../nbs/11_data.ipynb #71f0428c
+# %% ../nbs/11_data.ipynb #64665b7f
 _DIGITS_CLASSES = tuple('0123456789')
 
 def _load_digits(): # images (1797, 8, 8) float64 in 0..16, labels (1797,)
@@ -241,7 +247,7 @@ def get_digits_data(num_training=1200, # training images: the first ones
                     subtract_mean=True, # subtract the training split's mean image from all three splits
                     dtype=np.float32, # floating dtype of the images
                    ): # dict: X_train (num_training, 1, 8, 8), y_train (num_training,), X_val, y_val, X_test, y_test
-    "Load scikit-learn's 8x8 digits as splits of images (N, 1, 8, 8) on CIFAR-10's 0-255 scale."
+    "Load the 8x8 digits of scikit-learn as splits of images (N, 1, 8, 8), on the 0-255 scale of CIFAR-10."
     _check_sizes(dict(num_training=num_training, num_validation=num_validation, num_test=num_test), 1797, 'digits')
     _check_dtype(dtype)
     images, labels = _load_digits()
@@ -250,11 +256,11 @@ def get_digits_data(num_training=1200, # training images: the first ones
     return _make_splits({'train': (X[:num_training], labels[:num_training]), 'val': (X[num_training:n], labels[num_training:n]),
                          'test': (X[m:], labels[m:])}, subtract_mean, dtype)
 
-# %% ../nbs/11_data.ipynb #ceb615f2
+# %% ../nbs/11_data.ipynb #015d39f7
 def get_course_data(digits=None, # keyword arguments for `get_digits_data` alone, e.g. dict(num_training=600)
                     **kwargs, # keyword arguments of `get_CIFAR10_data`; `subtract_mean` and `dtype` apply to the digits too
                    ): # the dict of `get_CIFAR10_data` or `get_digits_data`, plus 'name' and 'classes'
-    "Return CIFAR-10 when it is installed (or `root` is given), else scikit-learn's digits; `data['name']` says which."
+    "Return CIFAR-10 when it is installed (or `root` is given), else the digits of scikit-learn; `data['name']` says which."
     unknown = set(kwargs) - set(inspect.signature(get_CIFAR10_data).parameters)
     if unknown: raise TypeError(f"get_course_data: unknown keyword arguments {sorted(unknown)}: it takes those of "
                                 "get_CIFAR10_data, and digits=dict(...) for get_digits_data")
@@ -264,10 +270,10 @@ def get_course_data(digits=None, # keyword arguments for `get_digits_data` alone
     shared = {k: kwargs[k] for k in ('subtract_mean', 'dtype') if k in kwargs}
     return {**get_digits_data(**shared, **(digits or {})), 'name': 'digits', 'classes': _DIGITS_CLASSES}
 
-# %% ../nbs/11_data.ipynb #25f6e80f
+# %% ../nbs/11_data.ipynb #833b886c
 def to_rgb(X, # images (N, C, H, W) with C = 1 or 3, or (N, H, W, C) as `load_CIFAR10` returns them
           ): # (N, H, W, C) float32 in [0, 1]
-    "Rescale images for display: uint8 divided by 255, anything else stretched to each image's own range."
+    "Rescale images for display: uint8 divided by 255, anything else stretched to the range of each image."
     X = np.asarray(X)
     if X.ndim != 4 or not (X.shape[1] in (1, 3) or X.shape[3] in (1, 3)):
         raise ValueError(f"to_rgb: expected images (N, C, H, W) or (N, H, W, C) with C = 1 or 3, got shape {X.shape}")
