@@ -1,0 +1,217 @@
+"""The student edition (`make student`, tools/student_edition.py, docs/instructors.md).
+
+On a clean copy of the checkout: `make student` writes the project; its notebooks keep every signature,
+docstring and markdown cell, lose their outputs, and no line of a solution; each one, run, stops at its
+first stub with `NotImplementedError`; and with the reference code pasted back into the stubbed cells the
+student project exports it and its `make check` passes. That last run re-executes a few representative
+notebooks (REPRESENTATIVE) in `make test`, every notebook in `make test-all` (NNDL_SLOW=1) or with
+NNDL_STUDENT_ALL=1: the main suite already re-runs every notebook, and a second full pass would double it.
+"""
+import ast, json, os, shutil, subprocess, sys
+from pathlib import Path
+
+import pytest
+from execnb.nbio import read_nb, write_nb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'tools'))
+import student_edition as se
+
+VENV = Path(sys.prefix)  # the virtual environment running the tests: no second one is built
+MAKE = ['make', '--no-print-directory', f'VENV={VENV}', '-o', f'{VENV}/.installed']
+# 01: a layer and its gradient check through the student's own gradient_check; 07: private helpers stubbed
+# by a `#| student stub` marker; 15: a later notebook built on those helpers of 07.
+REPRESENTATIVE = ['01_affine', '07_layernorm', '15_spatial_norm']
+
+
+def run(cmd, cwd, env=None):
+    "Run `cmd` in `cwd`; return the completed process (output captured)."
+    return subprocess.run(cmd, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+
+
+@pytest.fixture(scope='module')
+def checkout(tmp_path_factory):
+    "A clean copy of the checkout: tracked files and the untracked ones git does not ignore, with their dates."
+    dest = tmp_path_factory.mktemp('checkout')
+    files = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split('\0')
+    for f in filter(None, files):
+        if not (ROOT / f).is_file(): continue  # deleted in the working tree
+        (dest / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, dest / f)
+    return dest
+
+
+@pytest.fixture(scope='module')
+def edition(checkout):
+    "`make student` in the clean copy: the student project it writes."
+    p = run(MAKE + ['student'], checkout)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return checkout / 'student'
+
+
+@pytest.fixture(scope='module')
+def plans(checkout):
+    "The tool's plan of every notebook: which functions are stubbed and which kept."
+    return se.plan(checkout / 'nbs')[0]
+
+
+def cells_by_id(path): return {c.id: c for c in read_nb(path).cells}
+
+
+def stubbed(plans): return [(p, d) for p in plans for d in p.defs if d.action == 'stub']
+
+
+def test_project(edition, checkout):
+    "The project has its own settings, Makefile and notebooks, and a package exported from them with every public name."
+    for f in ('settings.ini', 'Makefile', 'README.md', 'pytest.ini', 'conftest.py', 'grade.py', 'setup.py'):
+        assert (edition / f).is_file(), f
+    assert not (edition / '.venv').exists(), 'make student built a second virtual environment'
+    assert [p.name for p in se.notebooks(edition / 'nbs')] == [p.name for p in se.notebooks(checkout / 'nbs')]
+    modules = sorted(p.name for p in (checkout / 'nndl').glob('*.py'))
+    assert sorted(p.name for p in (edition / 'nndl').glob('*.py')) == modules
+    for m in modules:
+        if m.startswith('_'): continue
+        names = lambda root: [n for n in ast.parse((root / 'nndl' / m).read_text()).body if isinstance(n, ast.Assign)
+                              and getattr(n.targets[0], 'id', '') == '__all__']
+        assert ast.literal_eval(names(edition)[0].value) == ast.literal_eval(names(checkout)[0].value), m
+
+
+def test_notebooks_keep_markdown_lose_outputs(edition, checkout):
+    "Every markdown cell is there unchanged; code cells have no outputs and no `#| student` marker."
+    for ref in se.notebooks(checkout / 'nbs'):
+        nb = read_nb(edition / 'nbs' / ref.name)
+        md = lambda nb: [c.source for c in nb.cells if c.cell_type == 'markdown']
+        assert md(nb) == md(read_nb(ref)), ref.name
+        for c in nb.cells:
+            if c.cell_type != 'code': continue
+            assert c.outputs == [] and c.execution_count is None, (ref.name, c.source[:80])
+            assert not any(se._DIRECTIVE.match(l) for l in c.source.splitlines()), (ref.name, c.source[:80])
+
+
+def test_reference_package_carries_no_marker(checkout):
+    "nbdev drops the `#| student` lines from the exported package, like every leading directive."
+    assert any(se._DIRECTIVE.match(l) for p in se.notebooks(checkout / 'nbs')
+               for c in read_nb(p).cells for l in c.source.splitlines()), 'no marker left to test'
+    for f in (checkout / 'nndl').glob('*.py'):
+        assert '#| student' not in f.read_text() and 'YOUR CODE HERE' not in f.read_text(), f.name
+
+
+def header_and_docstring(source, qualname):
+    "The text of the def `qualname` in `source` from its first decorator to the end of its docstring."
+    for d, _, _ in se.cell_defs(ast.parse(source)):
+        if d.qualname != qualname: continue
+        node, lines = d.node, source.split('\n')
+        start = (node.decorator_list[0] if node.decorator_list else node).lineno
+        return '\n'.join(lines[start - 1:node.body[0].end_lineno]), node
+    raise KeyError(qualname)
+
+
+def test_stubs_keep_signature_docments_and_docstring(edition, plans):
+    "Each stub has the reference's decorators, signature, docments comments and docstring verbatim, then the stub."
+    assert stubbed(plans)
+    for p, d in stubbed(plans):
+        cell = next(c for c, defs, _ in p.cells if defs and d in defs)
+        ref_text, _ = header_and_docstring(se.without_student_directives(cell.source), d.qualname)
+        text, node = header_and_docstring(cells_by_id(edition / 'nbs' / p.path.name)[cell.id].source, d.qualname)
+        assert text == ref_text, d.qualname
+        last = node.body[-1]
+        assert isinstance(last, ast.Raise) and last.exc.func.id == 'NotImplementedError', d.qualname
+        assert last.exc.args[0].value.startswith(f'{d.qualname}: '), d.qualname
+
+
+def public(node): return not se.private(node.name)
+
+
+def test_no_solution_line_under_student(edition, checkout, plans):
+    "No line of a stubbed body appears anywhere under student/, unless the reference has it outside those bodies."
+    solution, ranges = set(), {}
+    for p, d in stubbed(plans):
+        body = [s for s in d.node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+        while body and se.calls_given_helper(body[0], {x.node.name for _, x in stubbed(plans)}): body.pop(0)
+        cell = next(c for c, defs, _ in p.cells if defs and d in defs)
+        lines = se.without_student_directives(cell.source).split('\n')
+        for s in body:
+            solution.update(l.strip() for l in lines[s.lineno - 1:s.end_lineno] if l.strip())
+            ranges.setdefault(id(cell), set()).update(range(s.lineno - 1, s.end_lineno))
+    elsewhere = set()
+    for p in plans:
+        for c, _, _ in p.cells:
+            if c.cell_type != 'code': continue
+            lines = se.without_student_directives(c.source).split('\n')
+            elsewhere.update(l.strip() for i, l in enumerate(lines) if i not in ranges.get(id(c), ()))
+    distinctive = solution - elsewhere
+    assert len(distinctive) > 50, 'too few solution lines: is the plan empty?'
+    found = []
+    for f in edition.rglob('*'):
+        if not f.is_file() or {'.venv', '__pycache__'} & set(f.parts): continue
+        if f.suffix == '.ipynb': lines = [l for c in read_nb(f).cells for l in c.source.splitlines()]
+        else:
+            try: lines = f.read_text().splitlines()
+            except UnicodeDecodeError: continue
+        found += [(str(f.relative_to(edition)), l.strip()) for l in lines if l.strip() in distinctive]
+    assert not found, found[:10]
+
+
+def test_every_public_function_is_stubbed(edition, checkout, plans):
+    "In the student's exported package, every public function and method raises NotImplementedError, unless marked keep."
+    kept = {d.qualname for p in plans for d in p.defs if d.action == 'keep' and public(d.node)}
+    n = 0
+    for f in (edition / 'nndl').glob('[!_]*.py'):
+        for d, owner_private, _ in se.cell_defs(ast.parse(f.read_text())):
+            if owner_private or not public(d.node) or d.qualname in kept: continue
+            last = d.node.body[-1]
+            assert isinstance(last, ast.Raise) and 'NotImplementedError' in ast.unparse(last), f'{f.name}: {d.qualname}'
+            n += 1
+    assert n == sum(public(d.node) for _, d in stubbed(plans))
+
+
+def grade(project, notebooks, *opts, env=None):
+    "`make check` in `project` on `notebooks`; return the process and the grade it wrote as JSON."
+    out = project / 'grade.json'
+    env = {'PYTEST_ADDOPTS': ' '.join([f'--grade-json={out}', *opts]), **(env or {})}
+    p = run(MAKE + ['check', f"NB={' '.join(f'nbs/{n}.ipynb' for n in notebooks)}"], project, env)
+    assert out.exists(), p.stdout + p.stderr
+    return p, json.loads(out.read_text())
+
+
+def test_each_notebook_stops_at_its_first_stub(edition, plans):
+    "Run, every notebook fails at its first failing cell with NotImplementedError from a stub (no NameError, no import error)."
+    names = {d.qualname for _, d in stubbed(plans)}
+    nbs = [p.path.stem for p in plans]
+    p, g = grade(edition, nbs, '--first-failure', env={'NNDL_SLOW': '0'})
+    for nb in nbs:
+        cells = g[f'nbs/{nb}.ipynb']['cells']
+        failed = [c for c in cells if c['outcome'] == 'failed']
+        assert failed, f'{nb}: no cell failed, yet its stubs are not written'
+        ename, _, msg = failed[0]['error'].partition(': ')
+        assert ename == 'NotImplementedError' and msg.split(':')[0] in names, (nb, failed[0])
+
+
+def paste_reference(project, checkout):
+    "Put the reference source back into every code cell of the student's notebooks that differs from it."
+    for ref in se.notebooks(checkout / 'nbs'):
+        path = project / 'nbs' / ref.name
+        nb, cells = read_nb(path), cells_by_id(ref)
+        for c in nb.cells:
+            if c.cell_type == 'code': c.source = se.without_student_directives(cells[c.id].source)
+        write_nb(nb, path)
+
+
+def test_reference_code_passes_every_check(edition, checkout, tmp_path):
+    "With the reference pasted into the stubbed cells, `make check` exports it and every check passes."
+    project = tmp_path / 'student'
+    shutil.copytree(edition, project)
+    paste_reference(project, checkout)
+    full = os.environ.get('NNDL_SLOW') == '1' or os.environ.get('NNDL_STUDENT_ALL') == '1'
+    nbs = [p.stem for p in se.notebooks(project / 'nbs')] if full else REPRESENTATIVE
+    # The student's kernels import the student's nndl, the one exported in the project, not the reference's.
+    where = read_nb(project / 'nbs' / '01_affine.ipynb')
+    where.cells = [c for c in where.cells if c.cell_type == 'code'][:1]
+    where.cells[0].source = f"import nndl.layers\nassert nndl.layers.__file__ == {str(project / 'nndl' / 'layers.py')!r}"
+    write_nb(where, project / 'nbs' / '_where.ipynb')
+    p, g = grade(project, ['_where'] + nbs, env={'NNDL_SLOW': '0'})  # the slow cells run the same code again
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    for nb in nbs:
+        r = g[f'nbs/{nb}.ipynb']
+        assert r['checks'] > 0 and r['passed'] == r['checks'] and r['failed_cells'] == 0, (nb, r)
