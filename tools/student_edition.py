@@ -1,7 +1,10 @@
 """Write the student edition of the course: the notebooks with the code of every exported public function
 taken out, as a project of its own that exports the student's `nndl` and grades it by re-running the checks.
 
-Usage: python tools/student_edition.py DEST   (`make student` writes DEST = student/)
+Usage: python tools/student_edition.py DEST [--code-from DIR]
+`make student` writes DEST = student/. With --code-from, the cells the student writes in (the answer cells,
+matched by cell id) are taken from the notebooks in DIR/nbs: a student's submission, regraded against the
+pristine checks with `make -C DEST check`.
 
 The rules, and the `#| student` directive that overrides them, are described on the instructors' page
 (docs/instructors.md). In short: in `#| export` cells every function and method with a public name
@@ -269,7 +272,25 @@ def summary(p):
     return line + (f"; given {', '.join(given)}" if given else '')
 
 
-def main(dest):
+def answer_cells(p):
+    "The ids of a notebook's cells in which the student writes code: those with a stub."
+    return {cell.id for cell, defs, _ in p.cells if any(d.action == 'stub' for d in defs or [])}
+
+
+def paste_answers(project, code_from, nbs_path=ROOT / 'nbs'):
+    "Put the answer cells of the notebooks in `code_from`/nbs (a submission, or the course) into `project`'s notebooks, matched by cell id."
+    for p in plan(nbs_path)[0]:
+        theirs = code_from / 'nbs' / p.path.name
+        if not theirs.exists(): continue
+        ids = answer_cells(p)
+        answers = {c.id: c.source for c in read_nb(theirs).cells if c.get('id') in ids}
+        nb = read_nb(project / 'nbs' / p.path.name)
+        for c in nb.cells:
+            if c.get('id') in answers: c.source = without_student_directives(answers[c.id])
+        write_nb(nb, project / 'nbs' / p.path.name)
+
+
+def main(dest, code_from=None):
     dest = Path(dest).resolve()
     if dest == ROOT: raise SystemExit("the student edition needs a folder of its own")
     plans, stubbed = plan()
@@ -283,8 +304,12 @@ def main(dest):
     for p in plans:
         write_nb(student_notebook(p, stubbed), dest / 'nbs' / p.path.name)
         print(summary(p))
+    if code_from is not None:
+        paste_answers(dest, Path(code_from))
+        print(f"with the code of the answer cells of {Path(code_from) / 'nbs'}")
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 2: raise SystemExit(__doc__.split('\n\n')[1])
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] != '--code-from'): raise SystemExit(__doc__.split('\n\n')[1])
+    main(args[0], *args[2:])

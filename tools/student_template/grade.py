@@ -35,10 +35,10 @@ def check_line(source):
     "The line that shows what a cell checks (its first assertion), or None if the cell checks nothing."
     tree = python(source)
     if tree is None: return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and _check_name(node.func)):
-            return _first_line(ast.get_source_segment(source, node) or source)
-    return None
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) or (isinstance(n, ast.Call) and _check_name(n.func))]
+    if not found: return None
+    first = min(found, key=lambda n: (n.lineno, n.col_offset))
+    return _first_line(ast.get_source_segment(source, first) or source)
 
 
 def _check_name(f):
