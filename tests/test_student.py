@@ -62,6 +62,105 @@ def cells_by_id(path): return {c.id: c for c in read_nb(path).cells}
 def stubbed(plans): return [(p, d) for p in plans for d in p.defs if d.action == 'stub']
 
 
+CELL = """from fastcore.basics import patch
+_SIZE = 3
+
+def _check(x):
+    "Raise unless `x` is set."
+    if x is None: raise ValueError("x is None")
+
+def area(w, # width
+         h, # height
+        ): # w * h
+    "Return the area."
+    _check(w)
+    a = w * h  # the product
+    return a
+
+    # a comment that ends the body
+
+def one(x): return x + 1
+
+class Box:
+    "A box."
+    size = 3
+    def __init__(self, n): self.n = n
+    def grow(self, k):
+        "Grow by k."
+        self.n += k
+    def _shrink(self): self.n -= 1
+
+class _Base:
+    def __init__(self): self.x = 1
+
+@patch(as_prop=True)
+def double(self:Box):
+    "Twice n."
+    return 2 * self.n
+"""
+
+STUB = '    # YOUR CODE HERE\n    raise NotImplementedError("{}: write its code in nbs/x.ipynb, then run `make export`")'
+STUDENT = f"""from fastcore.basics import patch
+_SIZE = 3
+
+def _check(x):
+    "Raise unless `x` is set."
+    if x is None: raise ValueError("x is None")
+
+def area(w, # width
+         h, # height
+        ): # w * h
+    "Return the area."
+    _check(w)
+{STUB.format('area')}
+
+def one(x):
+{STUB.format('one')}
+
+class Box:
+    "A box."
+    size = 3
+    def __init__(self, n):
+{STUB.format('Box.__init__').replace('    ', '        ')}
+    def grow(self, k):
+        "Grow by k."
+{STUB.format('Box.grow').replace('    ', '        ')}
+    def _shrink(self): self.n -= 1
+
+class _Base:
+    def __init__(self): self.x = 1
+
+@patch(as_prop=True)
+def double(self:Box):
+    "Twice n."
+{STUB.format('Box.double')}
+"""
+
+
+def edit(source, mode=None, names={}, stubbed=None):
+    "The student version of a cell's `source` under the default rules, a cell `mode` and per-name `names`."
+    defs = se.plan_cell(ast.parse(source), None, mode, names, 'cell')
+    return se.stub_source(source, defs, stubbed or {d.node.name for d in defs if d.action == 'stub'}, 'nbs/x.ipynb')
+
+
+def test_default_rules():
+    "Public functions, methods and __init__ are stubbed, keeping decorators, signature, comments, docstring and given checks."
+    assert edit(CELL) == STUDENT
+
+
+def test_directives():
+    "`#| student` modes and names override the defaults; a name the cell does not define is an error."
+    assert edit(CELL, 'keep') == CELL
+    stubbed = edit(CELL, 'stub')
+    assert 'raise NotImplementedError("_check: ' in stubbed and 'NotImplementedError("_Base.__init__: ' in stubbed
+    assert '    _check(w)\n' not in stubbed  # a stubbed helper is not a given one
+    named = edit(CELL, names={'_check': 'stub', 'Box': 'keep', 'Box.double': 'keep'})
+    assert 'NotImplementedError("_check: ' in named and 'NotImplementedError("Box' not in named
+    assert se.student_directives('#| export\n#| student stub _check\n#| student keep\nx = 1') == ('keep', {'_check': 'stub'})
+    with pytest.raises(ValueError, match="does not define"): edit(CELL, names={'are': 'keep'})
+    with pytest.raises(ValueError, match="needs one of"): se.student_directives('#| student stubb\nx = 1')
+
+
 def test_project(edition, checkout):
     "The project has its own settings, Makefile and notebooks, and a package exported from them with every public name."
     for f in ('settings.ini', 'Makefile', 'README.md', 'pytest.ini', 'conftest.py', 'grade.py', 'setup.py'):

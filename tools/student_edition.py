@@ -88,7 +88,7 @@ def patched_classes(node):
 
 
 def cell_defs(tree):
-    "Every top-level function of a cell and every method of its top-level classes, with `owner` privacy."
+    "Yield `(Def, in a private class, class name or None)` for every top-level function and method of a cell."
     funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
     for node in tree.body:
         if isinstance(node, funcs):
@@ -173,6 +173,7 @@ def stub_source(source, defs, stubbed, nb_file):
 class Notebook:
     "One notebook of the course and the plan of its student edition."
     path: Path
+    nb: dict
     cells: list = field(default_factory=list)  # (cell, defs or None, action) per cell
 
     @property
@@ -184,8 +185,7 @@ def plan_notebook(path):
     nb = read_nb(path)
     nb_mode = next((student_directives(c.source)[0] for c in nb.cells
                     if c.cell_type == 'code' and is_default_exp(c.source)), None)
-    plan = Notebook(path)
-    plan.nb = nb
+    plan = Notebook(path, nb)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != 'code':
             plan.cells.append((cell, None, 'keep'))
@@ -252,6 +252,8 @@ def copy_project(dest):
 def clear(dest):
     "Empty `dest` for a new edition, keeping a virtual environment made in it (`make setup` there)."
     dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()) and not (dest / 'grade.py').exists():
+        raise SystemExit(f"{dest} is not empty and holds no student edition: choose another folder")
     for p in dest.iterdir():
         if p.name == '.venv': continue
         shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
