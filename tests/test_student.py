@@ -45,6 +45,8 @@ def checkout(tmp_path_factory):
 @pytest.fixture(scope='module')
 def edition(checkout):
     "`make student` in the clean copy: the student project it writes."
+    # The student Makefile would build a virtual environment at VENV if this were missing.
+    assert (VENV / 'bin' / 'nbdev_export').is_file(), f'run the tests from the virtual environment of `make setup`, not {VENV}'
     p = run(MAKE + ['student'], checkout)
     assert p.returncode == 0, p.stdout + p.stderr
     return checkout / 'student'
