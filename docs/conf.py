@@ -32,7 +32,9 @@ html_baseurl = _ini['DEFAULT']['doc_host'] + _ini['DEFAULT']['doc_baseurl'].rstr
 html_favicon = '_static/favicon.svg'
 html_static_path = ['_static']
 html_context = {'default_mode': 'light'}
-html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False}
+# pydata-sphinx-theme 0.20 puts a search field in a top header bar unless navbar_persistent is set;
+# sphinx-book-theme has no header otherwise and already has a search field in the sidebar.
+html_theme_options = {'show_toc_level': 2, 'navigation_with_keys': False, 'navbar_persistent': []}
 html_css_files = ['custom.css']
 
 

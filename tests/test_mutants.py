@@ -59,6 +59,21 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'group statistics pooled over the minibatch'),
     ('15_spatial_norm', 'dxhat = dout * gamma.reshape(1, C, 1, 1)', 'dxhat = dout * gamma.mean()',
      'group norm backward with one gamma per layer'),
+    ('09_fc_net', "if k.startswith('W'):", 'if True:', 'regularization applied to biases, gammas and betas'),
+    ('09_fc_net', "mode = 'test' if y is None else 'train'", "mode = 'train'", 'dropout left on at test time'),
+    ('09_fc_net', 'loss += 0.5 * reg * np.vdot(w, w)', 'loss += reg * np.vdot(w, w)', 'L2 penalty without the 0.5'),
+    ('09_fc_net', "param['seed'] = [param['seed'], i]", "param['seed'] = param['seed']",
+     'every dropout layer draws the same mask'),
+    ('09_fc_net', 'if drop_cache is not None: dout = dropout_backward(dout, drop_cache)', 'pass',
+     'deep backward skips the dropout masks'),
+    ('10_solver', "mb.child.comment = f'loss {loss:.4f}'\n    self._decay_learning_rate()",
+     "mb.child.comment = f'loss {loss:.4f}'\n        self._decay_learning_rate()", 'learning rate decayed every iteration'),
+    ('10_solver', 'self.model.params.update({k: v.copy() for k, v in self.best_params.items()})', 'pass',
+     'best parameters not restored at the end'),
+    ('10_solver', "self.rng = np.random.default_rng()\n    self.rng.bit_generator.state = meta['rng']",
+     'self.rng = np.random.default_rng(self.seed)', 'resume re-seeds the generator instead of restoring its state'),
+    ('10_solver', 'order, B = self.rng.permutation(len(self.X_train)), self.batch_size',
+     'order, B = np.random.permutation(len(self.X_train)), self.batch_size', 'minibatches drawn from the global NumPy state'),
 ]
 
 

@@ -145,6 +145,7 @@ def test_api_reference(driver, site_url):
                 "const e = document.getElementById(arguments[0]); return e && e.parentElement.innerText;",
                 f'{mod.__name__}.{name}')
             doc = getattr(mod, name).__doc__.split('`')[0].strip()
+            entry = entry and entry.replace('\u2019', "'")  # Sphinx's smart quotes: element’s -> element's
             assert entry and doc in entry, f'no reference entry with docstring for {mod.__name__}.{name}'
 
 
