@@ -20,8 +20,8 @@ import student_edition as se
 VENV = Path(sys.prefix)  # the virtual environment running the tests: no second one is built
 MAKE = ['make', '--no-print-directory', f'VENV={VENV}', '-o', f'{VENV}/.installed']
 # 01: a layer and its gradient check through the student's own gradient_check; 07: private helpers stubbed
-# by a `#| student stub` marker; 15: a later notebook built on those helpers of 07.
-REPRESENTATIVE = ['01_affine', '07_layernorm', '15_spatial_norm']
+# by a `#| student stub` marker; 10: a class built method by method with @patch, trained on the student's net.
+REPRESENTATIVE = ['01_affine', '07_layernorm', '10_solver']
 
 
 def run(cmd, cwd, env=None):
@@ -227,10 +227,10 @@ def public(node): return not se.private(node.name)
 
 def test_no_solution_line_under_student(edition, checkout, plans):
     "No line of a stubbed body appears anywhere under student/, unless the reference has it outside those bodies."
-    solution, ranges = set(), {}
+    solution, ranges, stubs = set(), {}, se.plan(checkout / 'nbs')[1]
     for p, d in stubbed(plans):
         body = [s for s in d.node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        while body and se.calls_given_helper(body[0], {x.node.name for _, x in stubbed(plans)}): body.pop(0)
+        while body and se.calls_given_helper(body[0], stubs(d.module)): body.pop(0)
         cell = next(c for c, defs, _ in p.cells if defs and d in defs)
         lines = se.without_student_directives(cell.source).split('\n')
         for s in body:
@@ -277,20 +277,44 @@ def grade(project, notebooks, *opts, env=None):
     return p, json.loads(out.read_text())
 
 
+# Run in the student project with PYTHONPATH set as its Makefile does: each notebook in an IPython shell of
+# its own (execnb, as nbdev_test runs notebooks), up to its first exception; one process for all of them.
+FIRST_ERRORS = """
+import json, os, sys
+from execnb.nbio import read_nb
+from execnb.shell import CaptureShell
+from course_conftest import is_slow
+import nndl
+errors = {'nndl': nndl.__file__}
+os.chdir('nbs')
+for name in sys.argv[1:]:
+    shell, errors[name] = CaptureShell(), None
+    for cell in read_nb(name).cells:
+        if cell.cell_type != 'code' or is_slow(cell.source): continue
+        shell.run(cell.source)
+        if shell.exc is not None:
+            errors[name] = (type(shell.exc).__name__, str(shell.exc))
+            break
+print(json.dumps(errors))
+"""
+
+
 def test_each_notebook_stops_at_its_first_stub(edition, plans):
     """Run, each notebook fails first with NotImplementedError from a stub (no NameError, no import error).
 
     Only a notebook with no stub of its own that uses no stubbed function (one given whole) may pass."""
     names = {d.qualname for _, d in stubbed(plans)}
-    p, g = grade(edition, [p.path.stem for p in plans], '--first-failure', env={'NNDL_SLOW': '0'})
+    p = run([sys.executable, '-c', FIRST_ERRORS, *(p.path.name for p in plans)], edition, {'PYTHONPATH': str(edition)})
+    assert p.returncode == 0, p.stderr
+    errors = json.loads(p.stdout.splitlines()[-1])
+    assert errors.pop('nndl') == str(edition / 'nndl' / '__init__.py')
     for plan in plans:
-        nb = plan.path.stem
-        failed = [c for c in g[f'nbs/{nb}.ipynb']['cells'] if c['outcome'] == 'failed']
-        if not failed:
-            assert not se.answer_cells(plan), f'{nb}: no cell failed, yet its stubs are not written'
+        error = errors[plan.path.name]
+        if error is None:
+            assert not se.answer_cells(plan), f'{plan.path.name}: it ran through, yet its stubs are not written'
             continue
-        ename, _, msg = failed[0]['error'].partition(': ')
-        assert ename == 'NotImplementedError' and msg.split(':')[0] in names, (nb, failed[0])
+        ename, msg = error
+        assert ename == 'NotImplementedError' and msg.split(':')[0] in names, (plan.path.name, error)
 
 
 def test_reference_code_passes_every_check(edition, checkout, tmp_path):

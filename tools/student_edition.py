@@ -15,6 +15,7 @@ do the calls to those kept helpers at the top of a stubbed body (validation, def
 cleared; markdown stays.
 """
 import ast, re, shutil, sys
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +69,14 @@ def is_export(source): return any(_EXPORT.match(l) for l in leading_directives(s
 def is_default_exp(source): return any(_DEFAULT_EXP.match(l) for l in leading_directives(source)[0])
 
 
+def directive_arg(source, pattern, default=None):
+    "The first argument of the cell's directive matching `pattern` (`#| export layers` gives 'layers'), else `default`."
+    for line in leading_directives(source)[0]:
+        m = pattern.match(line)
+        if m: return (line[m.end():].split() or [default])[0]
+    return default
+
+
 @dataclass
 class Def:
     "A function or method of a cell, and what the edition does with it."
@@ -75,6 +84,7 @@ class Def:
     qualname: str  # 'affine_forward', or 'Solver.train' for a method (in a class body or added with @patch)
     names: set  # the names a `#| student` directive may call it by
     action: str = 'keep'
+    module: str = None  # the module of the package it is exported to
 
 
 def patched_classes(node):
@@ -186,6 +196,8 @@ def plan_notebook(path):
     nb_mode = next((student_directives(c.source)[0] for c in nb.cells
                     if c.cell_type == 'code' and is_default_exp(c.source)), None)
     plan = Notebook(path, nb)
+    default_module = next((directive_arg(c.source, _DEFAULT_EXP) for c in nb.cells
+                           if c.cell_type == 'code' and is_default_exp(c.source)), None)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != 'code':
             plan.cells.append((cell, None, 'keep'))
@@ -205,7 +217,9 @@ def plan_notebook(path):
             if names or mode == 'stub': raise ValueError(f"{where}: #| student on a cell that is not plain Python")
             plan.cells.append((cell, None, 'keep'))  # IPython magics: nothing to stub
             continue
-        plan.cells.append((cell, plan_cell(tree, nb_mode if is_export(cell.source) else None, mode, names, where), 'keep'))
+        defs = plan_cell(tree, nb_mode if is_export(cell.source) else None, mode, names, where)
+        for d in defs: d.module = directive_arg(cell.source, _EXPORT, default_module)
+        plan.cells.append((cell, defs, 'keep'))
     return plan
 
 
@@ -217,7 +231,7 @@ def student_notebook(plan, stubbed):
         if action == 'remove': continue
         if cell.cell_type == 'code':
             source = without_student_directives(cell.source)
-            if defs: source = stub_source(source, defs, stubbed, f'nbs/{plan.path.name}')
+            if defs: source = stub_source(source, defs, stubbed(defs[0].module), f'nbs/{plan.path.name}')
             cell.source, cell.outputs, cell.execution_count = source, [], None
         cells.append(cell)
     nb.cells = cells
@@ -260,10 +274,15 @@ def clear(dest):
 
 
 def plan(nbs_path=ROOT / 'nbs'):
-    "Plan every notebook; return the plans and the names of every function the edition stubs."
+    "Plan every notebook; return the plans and `stubbed(module)`, the names a call in `module` reaches that are stubs."
     plans = [plan_notebook(p) for p in notebooks(nbs_path)]
-    stubbed = {d.node.name for p in plans for d in p.defs if d.action == 'stub'}
-    return plans, stubbed
+    stubs, defined = defaultdict(set), defaultdict(set)
+    for d in (d for p in plans for d in p.defs):
+        defined[d.module].add(d.node.name)
+        if d.action == 'stub': stubs[d.module].add(d.node.name)
+    anywhere = set().union(*stubs.values())
+    # A name defined in the module is that module's; any other one may come from any module (an import).
+    return plans, lambda module: stubs[module] | (anywhere - defined[module])
 
 
 def summary(p):

@@ -3,8 +3,7 @@
 A check is a code cell that asserts something: an `assert` statement, `pytest.raises`/`pytest.warns`, or a
 `test_*`/`assert_*` function (fastcore, numpy.testing). Every other cell is shown only when it fails,
 because a failure there (a stub not written yet) explains the checks that fail after it.
-Options: `--grade-json PATH` also writes the grade as JSON (for graders' scripts);
-`--first-failure` stops each notebook at its first failing cell.
+`--grade-json PATH` also writes the grade as JSON, for graders' scripts.
 """
 import ast, json
 from collections import defaultdict
@@ -18,7 +17,6 @@ _results = defaultdict(dict)  # notebook -> {cell number: row}
 def pytest_addoption(parser):
     group = parser.getgroup('grade', 'the grade of the student edition')
     group.addoption('--grade-json', metavar='PATH', help='also write the grade as JSON to PATH')
-    group.addoption('--first-failure', action='store_true', help='skip the rest of a notebook after a failing cell')
 
 
 def python(source):
@@ -60,18 +58,11 @@ def _error(item):
     return None
 
 
-def pytest_runtest_setup(item):
-    nb = getattr(item, 'parent', None)
-    if item.config.getoption('first_failure') and getattr(nb, '_grade_failed', False):
-        pytest.skip('an earlier cell of this notebook failed (--first-failure)')
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     rep = (yield).get_result()
     cell = getattr(item, 'cell', None)
     if cell is None or (rep.when != 'call' and rep.passed) or rep.when == 'teardown': return
-    if rep.failed: item.parent._grade_failed = True
     source = cell.source
     checks = check_line(source)
     reason = rep.longrepr[2].removeprefix('Skipped: ') if rep.skipped and isinstance(rep.longrepr, tuple) else None
