@@ -54,10 +54,10 @@ def conv_backward_fast(dout, # upstream gradient, (N, F, H_out, W_out)
     dx = _col2im(w.reshape(F, -1).T @ dout_mat, x_shape, HH, WW, stride, pad)    # dcols[n] = W^T dout[n]
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
-# %% ../nbs/14_pooling.ipynb #2cf66b8a
+# %% ../nbs/14_pooling.ipynb #288c767f
 from .layers import _pool_geometry
 
-# %% ../nbs/14_pooling.ipynb #f98d8893
+# %% ../nbs/14_pooling.ipynb #32b3b60a
 def _window_entries(x, ph, pw, s, H_out, W_out):
     "Yield, for each position (k, l) in a window, row-major, the view of `x` holding entry (k, l) of every window."
     for k, l in np.ndindex(ph, pw):
@@ -73,7 +73,7 @@ def max_pool_forward_fast(x, # input, (N, C, H, W)
     for entry in entries: np.maximum(out, entry, out=out)
     return out, (x, out, pool_param)
 
-# %% ../nbs/14_pooling.ipynb #1f2353d9
+# %% ../nbs/14_pooling.ipynb #16849a7c
 def _keep_first_hits(hit_views, # for each window position (k, l), row-major: (N, C, H_out, W_out) bool views, changed in place
                      shape, # (N, C, H_out, W_out)
                     ):
@@ -83,15 +83,17 @@ def _keep_first_hits(hit_views, # for each window position (k, l), row-major: (N
         hits &= free
         free ^= hits  # the windows that just got their hit are no longer free
 
-# %% ../nbs/14_pooling.ipynb #47910f9f
+# %% ../nbs/14_pooling.ipynb #6ccd4a34
 def _max_pool_backward_tiles(dout, x, out, ph, pw):
     "Route `dout` to the first maximum of each window when the windows tile `x` exactly (stride = window size)."
     N, C, H_out, W_out = out.shape
-    hits = x.reshape(N, C, H_out, ph, W_out, pw) == out[:, :, :, None, :, None]
-    _keep_first_hits((hits[:, :, :, k, :, l] for k, l in np.ndindex(ph, pw)), out.shape)
-    return (hits * dout[:, :, :, None, :, None]).reshape(x.shape)
+    widen = lambda a: np.repeat(a, pw, axis=3)[:, :, :, None, :]  # (N, C, H', 1, W): each value under its window's row
+    hits = x.reshape(N, C, H_out, ph, x.shape[3]) == widen(out)   # x as (N, C, H', ph, W): the window rows
+    blocks = hits.reshape(N, C, H_out, ph, W_out, pw)              # window (i, j) is blocks[:, :, i, :, j, :]
+    _keep_first_hits((blocks[:, :, :, k, :, l] for k, l in np.ndindex(ph, pw)), out.shape)
+    return (hits * widen(dout)).reshape(x.shape)
 
-# %% ../nbs/14_pooling.ipynb #1514e810
+# %% ../nbs/14_pooling.ipynb #eaf74bcd
 def _max_pool_backward_windows(dout, x, out, ph, pw, s):
     "Route `dout` to the first maximum of each window for any stride: overlapping windows add up."
     H_out, W_out = out.shape[2:]
@@ -102,7 +104,7 @@ def _max_pool_backward_windows(dout, x, out, ph, pw, s):
         dx_entry += hits[..., k, l] * dout
     return dx
 
-# %% ../nbs/14_pooling.ipynb #25b1b9e0
+# %% ../nbs/14_pooling.ipynb #7662dc15
 def max_pool_backward_fast(dout, # upstream gradient, (N, C, H_out, W_out)
                            cache, # (x, out, pool_param) from `max_pool_forward_fast`
                           ): # dx (N, C, H, W)

@@ -291,7 +291,7 @@ def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
     H, W = x.shape[2:]
     return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
 
-# %% ../nbs/14_pooling.ipynb #e45088f5
+# %% ../nbs/14_pooling.ipynb #a5750141
 def _pool_geometry(x, pool_param):
     "Return `(pool_height, pool_width, stride, H_out, W_out)`, raising a `ValueError` that names the problem unless they fit `x`."
     if np.ndim(x) != 4: raise ValueError(f"max pool: need x (N, C, H, W), got shape {np.shape(x)}")
@@ -299,7 +299,7 @@ def _pool_geometry(x, pool_param):
     H_out = _out_size('max pool height', x.shape[2], ph, stride)
     return ph, pw, stride, H_out, _out_size('max pool width', x.shape[3], pw, stride)
 
-# %% ../nbs/14_pooling.ipynb #3acbc97f
+# %% ../nbs/14_pooling.ipynb #7b1a6d94
 def max_pool_forward_naive(x, # input, (N, C, H, W)
                            pool_param, # dict: 'pool_height', 'pool_width', 'stride'
                           ): # out (N, C, H_out, W_out) and cache (x, pool_param)
@@ -310,7 +310,7 @@ def max_pool_forward_naive(x, # input, (N, C, H, W)
         out[n, c, i, j] = x[n, c, i * s:i * s + ph, j * s:j * s + pw].max()
     return out, (x, pool_param)
 
-# %% ../nbs/14_pooling.ipynb #d20e0df2
+# %% ../nbs/14_pooling.ipynb #b50ebe62
 def max_pool_backward_naive(dout, # upstream gradient, (N, C, H_out, W_out)
                             cache, # (x, pool_param) from `max_pool_forward_naive`
                            ): # dx (N, C, H, W)
