@@ -222,7 +222,7 @@ def dropout_backward(dout, # upstream gradient, same shape as the input
     dropout_param, mask = cache
     return dout if mask is None else dout * mask
 
-# %% ../nbs/13_conv.ipynb #d5218c64
+# %% ../nbs/13_conv.ipynb #4c9c076a
 def _int_param(params, key, minimum, where):
     "Return `params[key]` as an int of at least `minimum`, raising a `ValueError` that names the key otherwise."
     if key not in params: raise ValueError(f"{where} has no '{key}'")
@@ -241,7 +241,7 @@ def _out_size(where, n, k, stride, pad=0):
                          f"so the windows do not fit evenly")
     return 1 + span // stride
 
-# %% ../nbs/13_conv.ipynb #56b97f56
+# %% ../nbs/13_conv.ipynb #4e5af6f9
 def _conv_geometry(x, w, b, conv_param):
     "Return `(stride, pad, H_out, W_out)`, raising a `ValueError` that names the problem unless the arguments fit."
     if np.ndim(x) != 4 or np.ndim(w) != 4:
@@ -258,7 +258,7 @@ def _pad(x, pad):
     "Zero-pad the last two axes of `x` (N, C, H, W) by `pad` on both sides."
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
-# %% ../nbs/13_conv.ipynb #4affdd04
+# %% ../nbs/13_conv.ipynb #83680919
 def conv_forward_naive(x, # input, (N, C, H, W)
                        w, # filters, (F, C, HH, WW)
                        b, # biases, (F,)
@@ -274,7 +274,7 @@ def conv_forward_naive(x, # input, (N, C, H, W)
         out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out, (x, w, b, conv_param)
 
-# %% ../nbs/13_conv.ipynb #2ef096bc
+# %% ../nbs/13_conv.ipynb #48de39a7
 def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
                         cache, # (x, w, b, conv_param) from `conv_forward_naive`
                        ): # dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
