@@ -133,6 +133,25 @@ def test_math_and_plots_render(driver, site_url):
     assert n_math > 10 and figures >= 1, (n_math, figures)
 
 
+def test_solutions_collapsed(driver, site_url):
+    "The exercises' solutions are collapsed on every page that has them, with their math typeset, and open on a click."
+    with_solutions = [p for p in pages() if 'class="solution"' in (SITE / p).read_text() and p != 'instructors.html']
+    assert len(with_solutions) >= 10, with_solutions
+    for page in with_solutions:
+        load(driver, site_url + page)
+        blocks = driver.execute_script("""return [...document.querySelectorAll('details.solution')].map(d => ({
+            open: d.open, summary: d.querySelector('summary').textContent, math: d.querySelectorAll('.math').length,
+            typeset: d.querySelectorAll('.math mjx-container').length, height: d.getBoundingClientRect().height}))""")
+        assert blocks and all(not b['open'] and b['summary'].startswith('Solution') for b in blocks), (page, blocks)
+        assert all(b['math'] == b['typeset'] for b in blocks), (page, blocks)
+        first = driver.find_element('css selector', 'details.solution summary')
+        driver.execute_script("arguments[0].scrollIntoView()", first)
+        first.click()
+        opened = driver.execute_script("""const d = document.querySelector('details.solution');
+            return [d.open, d.getBoundingClientRect().height]""")
+        assert opened[0] and opened[1] > 3 * blocks[0]['height'], (page, opened, blocks[0])
+
+
 def test_api_reference(driver, site_url):
     "The API page has an entry, with its docstring, for every public name of every module of the package."
     import importlib, pkgutil, nndl

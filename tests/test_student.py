@@ -178,16 +178,109 @@ def test_project(edition, checkout):
         assert ast.literal_eval(names(edition)[0].value) == ast.literal_eval(names(checkout)[0].value), m
 
 
+def student_markdown(nb):
+    "The markdown cells of a course notebook as the edition should have them: solutions out, marked cells out."
+    kept = [se.strip_solutions(c.source) for c in nb.cells if c.cell_type == 'markdown' and not se.removed_markdown(c.source)]
+    return [m for m in kept if m.strip()]
+
+
 def test_notebooks_keep_markdown_lose_outputs(edition, checkout):
-    "Every markdown cell is there unchanged; code cells have no outputs and no `#| student` marker."
+    "Every markdown cell is there unchanged, but for the solutions; code cells have no outputs and no `#| student` marker."
     for ref in se.notebooks(checkout / 'nbs'):
         nb = read_nb(edition / 'nbs' / ref.name)
-        md = lambda nb: [c.source for c in nb.cells if c.cell_type == 'markdown']
-        assert md(nb) == md(read_nb(ref)), ref.name
+        assert [c.source for c in nb.cells if c.cell_type == 'markdown'] == student_markdown(read_nb(ref)), ref.name
         for c in nb.cells:
             if c.cell_type != 'code': continue
             assert c.outputs == [] and c.execution_count is None, (ref.name, c.source[:80])
             assert not any(se._DIRECTIVE.match(l) for l in c.source.splitlines()), (ref.name, c.source[:80])
+
+
+SOLUTIONS = """Two exercises.
+
+1. Derive it.
+
+<details class="solution"><summary>Solution to exercise 1</summary>
+
+By the chain rule, $dx = \\text{dout}$:
+
+<details><summary>a detail inside</summary>
+
+```python
+dx = dout
+```
+
+</details>
+
+</details>
+
+2. Explain it.
+
+<details class='hint solution'>
+Because.
+</details>
+
+<details class="notes"><summary>Notes</summary>
+
+Not a solution: kept.
+
+</details>"""
+
+
+def test_strip_solutions():
+    "Solution blocks go, nested details included; other details and the exercises stay; an unclosed block is an error."
+    out = se.strip_solutions(SOLUTIONS)
+    assert out == """Two exercises.
+
+1. Derive it.
+
+2. Explain it.
+
+<details class="notes"><summary>Notes</summary>
+
+Not a solution: kept.
+
+</details>"""
+    assert se.strip_solutions('No solution here.\n\n\n') == 'No solution here.\n\n\n'  # untouched
+    assert se.strip_solutions('<details class="solution"><summary>S</summary>\n\nx\n\n</details>') == ''
+    with pytest.raises(ValueError, match="line 3 has no closing </details>"):
+        se.strip_solutions('Text.\n\n<details class="solution"><summary>S</summary>\n\nx\n', 'nb cell 5')
+    assert se.removed_markdown('<!-- #| student remove -->\n**Find the bug.**')
+    assert not se.removed_markdown('**Find the bug.**\n<!-- #| student remove -->')
+
+
+def solution_blocks(source):
+    "The text of the solution blocks of a markdown cell: the difference between it and its stripped version."
+    stripped = set(se.strip_solutions(source).splitlines())
+    return [l for l in source.splitlines() if l not in stripped]
+
+
+def test_exercises_stay_solutions_go(edition, checkout):
+    """Every notebook's exercises are in its student copy; no solution block, no find-the-bug cell and no line
+    of either is anywhere under student/ (lines that the course also has outside them excepted)."""
+    hidden, shown, n_solutions, n_bugs = set(), set(), 0, 0
+    for ref in se.notebooks(checkout / 'nbs'):
+        cells = [c for c in read_nb(ref).cells if c.cell_type == 'markdown']
+        exercises = [c.source for c in cells if '**Exercise' in c.source]
+        text = '\n'.join(c.source for c in read_nb(edition / 'nbs' / ref.name).cells)
+        for ex in exercises: assert se.strip_solutions(ex) in text, f'{ref.name}: its exercises are missing'
+        for c in cells:
+            gone = c.source.splitlines() if se.removed_markdown(c.source) else solution_blocks(c.source)
+            n_solutions += c.source.count('class="solution"')
+            n_bugs += se.removed_markdown(c.source)
+            hidden.update(l.strip() for l in gone if len(l.strip()) > 20)
+            shown.update(l.strip() for l in se.strip_solutions(c.source).splitlines() if not se.removed_markdown(c.source))
+        shown.update(l.strip() for c in read_nb(ref).cells if c.cell_type == 'code' for l in c.source.splitlines())
+    assert n_solutions >= 40 and n_bugs >= 5, (n_solutions, n_bugs)  # the course has them: the test is not vacuous
+    distinctive = hidden - shown
+    found = []
+    for f in edition.rglob('*'):
+        if not f.is_file() or {'.venv', '__pycache__'} & set(f.parts): continue
+        try: text = f.read_text()
+        except UnicodeDecodeError: continue
+        if f.suffix == '.ipynb': text = '\n'.join(c.source for c in read_nb(f).cells)
+        assert 'class="solution"' not in text and '#| student remove' not in text, f
+        found += [(str(f.relative_to(edition)), l.strip()) for l in text.splitlines() if l.strip() in distinctive]
+    assert not found, found[:10]
 
 
 def test_reference_package_carries_no_marker(checkout):

@@ -12,7 +12,9 @@ The rules, and the `#| student` directive that overrides them, are described on 
 docstring, and its body becomes `# YOUR CODE HERE` + `raise NotImplementedError("<name>: ...")`; private
 helpers (`_name`), methods of private classes, imports and every other statement stay as they are, and so
 do the calls to those kept helpers at the top of a stubbed body (validation, defaults, state). Outputs are
-cleared; markdown stays.
+cleared; markdown stays, except the solutions of the exercises (`<details class="solution">` blocks) and
+the markdown cells that start with `<!-- #| student remove -->` (the find-the-bug exercises, whose code is
+the reference's with one line changed).
 """
 import ast, re, shutil, sys
 from collections import defaultdict
@@ -26,6 +28,11 @@ TEMPLATE = Path(__file__).resolve().parent / 'student_template'
 ACTIONS = ('keep', 'stub', 'remove')
 _DIRECTIVE = re.compile(r'^\s*#\s*\|\s*student(?:\s+(.*?))?\s*$')
 _EXPORT = re.compile(r'^\s*#\s*\|\s*export[is]?(\s|$)')
+# In markdown: a solution is a `<details>` block whose class list has `solution`, from its opening line to
+# the `</details>` that closes it; a cell whose first line is this comment is left out of the edition.
+_SOLUTION_OPEN = re.compile(r'^\s*<details\b[^>]*\bclass\s*=\s*(["\'])(?:[^"\']*\s)?solution(?:\s[^"\']*)?\1')
+_DETAILS_OPEN, _DETAILS_CLOSE = re.compile(r'<details\b', re.I), re.compile(r'</details\s*>', re.I)
+_MD_REMOVE = re.compile(r'^\s*<!--\s*#\s*\|\s*student\s+remove\s*-->\s*$')
 _DEFAULT_EXP = re.compile(r'^\s*#\s*\|\s*default_exp(\s|$)')
 # Packages only the site and publishing need: the student project does without them.
 SITE_ONLY = ('sphinx', 'myst-', 'pydata-sphinx-theme', 'selenium', 'ghp-import', 'build')
@@ -75,6 +82,26 @@ def directive_arg(source, pattern, default=None):
         m = pattern.match(line)
         if m: return (line[m.end():].split() or [default])[0]
     return default
+
+
+def strip_solutions(source, where='markdown'):
+    "The markdown `source` without its solution blocks (`<details class=\"solution\">` ... `</details>`), nested ones included."
+    lines, out, depth, start, removed = source.splitlines(True), [], 0, None, False
+    for i, line in enumerate(lines):
+        if depth == 0 and _SOLUTION_OPEN.match(line): start = i
+        if start is None:
+            if not (removed and out and not line.strip() and not out[-1].strip()): out.append(line)  # one blank line where a block was
+            continue
+        depth += len(_DETAILS_OPEN.findall(line)) - len(_DETAILS_CLOSE.findall(line))
+        if depth <= 0: start, depth, removed = None, 0, True
+    if start is not None: raise ValueError(f"{where}: the solution block opened on line {start + 1} has no closing </details>")
+    return ''.join(out).rstrip() if removed else source
+
+
+def removed_markdown(source):
+    "Whether a markdown cell is marked for removal by a first line `<!-- #| student remove -->`."
+    first = next((l for l in source.splitlines() if l.strip()), '')
+    return bool(_MD_REMOVE.match(first))
 
 
 @dataclass
@@ -200,7 +227,8 @@ def plan_notebook(path):
                            if c.cell_type == 'code' and is_default_exp(c.source)), None)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != 'code':
-            plan.cells.append((cell, None, 'keep'))
+            if cell.cell_type == 'markdown': strip_solutions(cell.source, f'{path.name} cell {i}')  # unclosed: an error now
+            plan.cells.append((cell, None, 'remove' if cell.cell_type == 'markdown' and removed_markdown(cell.source) else 'keep'))
             continue
         where = f'{path.name} cell {i}'
         mode, names = student_directives(cell.source)
@@ -224,11 +252,14 @@ def plan_notebook(path):
 
 
 def student_notebook(plan, stubbed):
-    "The student's copy of a planned notebook: stubs in, `#| student` lines and outputs out."
+    "The student's copy of a planned notebook: stubs in; `#| student` lines, outputs and solutions out."
     nb = plan.nb
     cells = []
     for cell, defs, action in plan.cells:
         if action == 'remove': continue
+        if cell.cell_type == 'markdown':
+            cell.source = strip_solutions(cell.source)
+            if not cell.source.strip(): continue  # a cell of solutions only
         if cell.cell_type == 'code':
             source = without_student_directives(cell.source)
             if defs: source = stub_source(source, defs, stubbed(defs[0].module), f'nbs/{plan.path.name}')
