@@ -1,0 +1,170 @@
+"""One training step of the standard net in nndl and in PyTorch, its BLAS floor, and a Solver epoch.
+
+The standard net: 3072-512-512-10 with batchnorm and dropout, batch 256, float32, Adam.
+"""
+import cProfile, itertools, json, os, pstats, subprocess, sys, time
+from pathlib import Path
+
+import numpy as np
+
+from timing import time_blocks
+
+FULL = dict(dims=(3072, 512, 512, 10), N=256)
+SMOKE = dict(dims=(48, 16, 16, 10), N=8)
+KEEP = 0.5  # dropout keep probability (PyTorch's p = 1 - KEEP)
+
+
+def batch(dims, N, seed=0):
+    "A random float32 minibatch and its labels."
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, dims[0]), dtype=np.float32), rng.integers(0, dims[-1], N)
+
+
+def nndl_step(dims, N):
+    "One nndl training step (loss, gradients, Adam on every parameter) as a function of no arguments."
+    from nndl.fc_net import FullyConnectedNet
+    from nndl.optim import adam
+    X, y = batch(dims, N)
+    model = FullyConnectedNet(list(dims[1:-1]), input_dim=dims[0], num_classes=dims[-1], use_batchnorm=True,
+                              dropout=KEEP, dtype=np.float32, seed=0)
+    configs = {k: {'learning_rate': 1e-3} for k in model.params}
+    seeds = itertools.count()
+    def step():
+        model.dropout_param['seed'] = next(seeds)  # new masks every step, as the Solver does
+        loss, grads = model.loss(X, y)
+        for k, w in model.params.items(): model.params[k], configs[k] = adam(w, grads[k], configs[k])
+        return loss
+    return step
+
+
+def torch_step(dims, N, threads):
+    "The same step in PyTorch (same architecture, dtype, batch and thread count), or None without torch."
+    try: import torch
+    except ImportError: return None
+    from torch import nn
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    layers = []
+    for i, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:])):
+        layers.append(nn.Linear(d_in, d_out))
+        if i < len(dims) - 2: layers += [nn.BatchNorm1d(d_out), nn.ReLU(), nn.Dropout(1 - KEEP)]
+    net = nn.Sequential(*layers)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    X, y = batch(dims, N)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = nn.functional.cross_entropy(net(Xt), yt)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def blas_floor(dims, N):
+    """The matrix products a step cannot avoid, alone: forward and dw of every affine layer, and dx of
+    every affine layer but the first (nobody needs the gradient of the input images)."""
+    rng = np.random.default_rng(1)
+    acts = [rng.standard_normal((N, d), dtype=np.float32) for d in dims[:-1]]
+    ws = [rng.standard_normal((a, b), dtype=np.float32) for a, b in zip(dims[:-1], dims[1:])]
+    grads = [rng.standard_normal((N, b), dtype=np.float32) for b in dims[1:]]
+    def products():
+        for i, (a, w, g) in enumerate(zip(acts, ws, grads)):
+            a @ w
+            a.T @ g
+            if i: g @ w.T
+    return products
+
+
+LEAVES = ['affine_forward', 'affine_backward', 'batchnorm_forward', 'batchnorm_backward_alt', 'relu_forward',
+          'relu_backward', 'dropout_forward', 'dropout_backward', 'softmax_loss', 'adam']
+
+
+def breakdown(step, n=20):
+    "Fraction of a step's time spent in each layer function and in the optimizer (cProfile, cumulative)."
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(n): step()
+    prof.disable()
+    stats = pstats.Stats(prof).stats  # {(file, line, name): (calls, ncalls, tottime, cumtime, callers)}
+    total = sum(tt for (_, _, _, tt, _) in stats.values())
+    parts = {name: sum(v[3] for (f, _, fn), v in stats.items() if fn == name and 'nndl' in f) for name in LEAVES}
+    parts['rest (Python, the net\'s glue)'] = total - sum(parts.values())
+    return {k: v / total for k, v in parts.items()}
+
+
+def epoch_child(smoke):
+    "Train one epoch of CIFAR-10 size through the Solver in this process; print seconds and peak RSS as JSON."
+    import resource
+    from nndl.fc_net import FullyConnectedNet
+    from nndl.solver import Solver
+    dims, N = (SMOKE if smoke else FULL).values()
+    n_train = 200 if smoke else 49000
+    source = 'synthetic'
+    try:
+        if smoke: raise FileNotFoundError
+        from nndl.data_utils import get_CIFAR10_data
+        data, source = get_CIFAR10_data(num_training=n_train), 'CIFAR-10'
+        data = {k: v for k, v in data.items() if k in ('X_train', 'y_train', 'X_val', 'y_val')}
+    except (FileNotFoundError, ImportError):
+        rng = np.random.default_rng(0)
+        shape = (dims[0],) if smoke else (3, 32, 32)
+        data = {'X_train': rng.standard_normal((n_train, *shape), dtype=np.float32),
+                'y_train': rng.integers(0, 10, n_train),
+                'X_val': rng.standard_normal((100, *shape), dtype=np.float32), 'y_val': rng.integers(0, 10, 100)}
+    model = FullyConnectedNet(list(dims[1:-1]), input_dim=dims[0], num_classes=dims[-1], use_batchnorm=True,
+                              dropout=KEEP, dtype=np.float32, seed=0)
+    solver = Solver(model, data, update_rule='adam', optim_config={'learning_rate': 1e-3}, batch_size=N,
+                    num_epochs=1, num_train_samples=1000, num_val_samples=1000, verbose=False, seed=0)
+    start = time.perf_counter()
+    solver.train()
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+    print(json.dumps({'seconds': seconds, 'images': n_train, 'peak_bytes': peak,
+                      'data_bytes': int(data['X_train'].nbytes), 'source': source}))
+
+
+def epoch(smoke):
+    "Run `epoch_child` in a fresh process, so that its peak memory is the epoch's alone."
+    out = subprocess.run([sys.executable, __file__, '--epoch'] + (['--smoke'] if smoke else []),
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).parent)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def rows(smoke=False):
+    "The benchmark's table rows: (case, result, target, met: True/False/None)."
+    from threadpoolctl import threadpool_info
+    dims, N = (SMOKE if smoke else FULL).values()
+    threads = max([p['num_threads'] for p in threadpool_info() if p.get('user_api') == 'blas'] or [1])
+    step, floor, tstep = nndl_step(dims, N), blas_floor(dims, N), torch_step(dims, N, threads)
+    fns = {'nndl': step, 'floor': floor} | ({'torch': tstep} if tstep else {})
+    ms = time_blocks(fns, repeats=3 if smoke else 15, block=2 if smoke else 5, pause=0 if smoke else 0.2)
+    net = '-'.join(map(str, dims))
+    out = []
+    if tstep:
+        ratio = ms['nndl'] / ms['torch']
+        out.append((f'training step {net}, batchnorm, dropout, batch {N}, float32, Adam: nndl vs PyTorch '
+                    f'({threads} threads)', f"{ms['nndl']:.1f} ms vs {ms['torch']:.1f} ms: {ratio:.2f}x",
+                    '<= 0.9x', None if smoke else ratio <= 0.9))
+    else:
+        out.append(('training step: PyTorch', 'skipped: torch is not installed '
+                    '(`make bench` installs it with `pip install torch==2.13.0`)', '<= 0.9x', None))
+    ratio = ms['nndl'] / ms['floor']
+    out.append((f'the same step vs its BLAS floor (the matrix products alone: {ms["floor"]:.1f} ms)',
+                f"{ms['nndl']:.1f} ms: {ratio:.2f}x the floor", '<= 1.6x (aim 1.4x)',
+                None if smoke else ratio <= 1.6))
+    parts = breakdown(step, n=3 if smoke else 20)
+    for name, frac in sorted(parts.items(), key=lambda kv: -kv[1]):
+        out.append((f'  where the step goes: {name}', f'{frac * ms["nndl"]:.2f} ms ({100 * frac:.0f}%)', '', None))
+    ep = epoch(smoke)
+    out.append((f"one epoch through the Solver ({ep['images']} {ep['source']} images, batch {N}, Adam)",
+                f"{ep['seconds']:.1f} s, {ep['images'] / ep['seconds']:.0f} images/s", '< 60 s',
+                None if smoke else ep['seconds'] < 60))
+    out.append(('peak memory (RSS) of that run vs the float32 training data',
+                f"{ep['peak_bytes'] / 2**20:.0f} MiB vs {ep['data_bytes'] / 2**20:.0f} MiB: "
+                f"{ep['peak_bytes'] / ep['data_bytes']:.2f}x", '< 2x',
+                None if smoke else ep['peak_bytes'] < 2 * ep['data_bytes']))
+    return out
+
+
+if __name__ == '__main__' and '--epoch' in sys.argv:
+    epoch_child('--smoke' in sys.argv)

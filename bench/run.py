@@ -1,0 +1,46 @@
+"""nndl's benchmarks as one table: `make bench` (targets asserted), `make bench-smoke` (tiny sizes, no targets).
+
+Usage: python bench/run.py [--smoke] [--write]. With --write the table and the machine it was measured
+on go into bench/RESULTS.md, which the docs site shows. Timings live here, never in the tests: they
+depend on the machine and on its load.
+"""
+import sys, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import bench_layers, bench_step
+from timing import machine
+
+SECTIONS = [('The training step (issue: at the BLAS floor)', bench_step),
+            ('Layers', bench_layers)]
+RESULTS = Path(__file__).parent / 'RESULTS.md'
+
+
+def table(sections):
+    "A Markdown table of every section's rows."
+    lines = ['| case | result | target | met |', '| --- | --- | --- | --- |']
+    for title, rows in sections:
+        lines.append(f'| **{title}** | | | |')
+        for case, result, target, ok in rows:
+            lines.append(f"| {case} | {result} | {target} | {'' if ok is None else ('yes' if ok else '**no**')} |")
+    return '\n'.join(lines)
+
+
+def main(argv):
+    smoke = '--smoke' in argv
+    where = machine()
+    start = time.perf_counter()
+    done = [(title, mod.rows(smoke)) for title, mod in SECTIONS]
+    text = table(done)
+    print(f'Machine: {where}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
+    if '--write' in argv and not smoke:
+        RESULTS.write_text(f'# Benchmark results\n\nMeasured by `make bench` on {time.strftime("%Y-%m-%d")}.\n'
+                           f'Machine: {where}.\n\n{text}\n')
+    missed = [case for _, rows in done for case, _, _, ok in rows if ok is False]
+    print('bench: smoke run, no targets' if smoke else
+          ('bench: all targets met' if not missed else 'bench: MISSED ' + '; '.join(missed)))
+    return 1 if missed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
