@@ -41,7 +41,7 @@ test-all: ## everything `make test` runs, plus the long trainings (cells flagged
 test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one; NNDL_SLOW=1 for slow cells)
 	$(BIN)/python -m pytest --nbval-lax $(or $(NB),nbs)
 
-data: ## CIFAR-10 into datasets/ (download, or CIFAR10_ARCHIVE=path for a local copy of the archive)
+data: ## CIFAR-10 into datasets/ or NNDL_DATA (download; or CIFAR10_ARCHIVE=path [CIFAR10_MD5=md5] for a local copy)
 	bash datasets/get_cifar10.sh
 
 bench: setup ## time the layers; fails if a speed target is missed (e.g. batchnorm's closed form)
