@@ -1,8 +1,9 @@
-"""One training step of the standard net in nndl and in PyTorch, its BLAS floor, and a Solver epoch.
+"""One training step of the standard net in nndl and in PyTorch, its BLAS floor, where the step's time goes,
+and a Solver epoch with its peak memory.
 
 The standard net: 3072-512-512-10 with batchnorm and dropout, batch 256, float32, Adam.
 """
-import cProfile, itertools, json, os, pstats, subprocess, sys, time
+import itertools, json, resource, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +21,18 @@ def batch(dims, N, seed=0):
     return rng.standard_normal((N, dims[0]), dtype=np.float32), rng.integers(0, dims[-1], N)
 
 
+def standard_net(dims):
+    "The nndl net: affine - batchnorm - ReLU - dropout for each hidden layer, then affine - softmax, in float32."
+    from nndl.fc_net import FullyConnectedNet
+    return FullyConnectedNet(list(dims[1:-1]), input_dim=dims[0], num_classes=dims[-1], use_batchnorm=True,
+                             dropout=KEEP, dtype=np.float32, seed=0)
+
+
 def nndl_step(dims, N):
     "One nndl training step (loss, gradients, Adam on every parameter) as a function of no arguments."
-    from nndl.fc_net import FullyConnectedNet
     from nndl.optim import adam
     X, y = batch(dims, N)
-    model = FullyConnectedNet(list(dims[1:-1]), input_dim=dims[0], num_classes=dims[-1], use_batchnorm=True,
-                              dropout=KEEP, dtype=np.float32, seed=0)
+    model = standard_net(dims)
     configs = {k: {'learning_rate': 1e-3} for k in model.params}
     seeds = itertools.count()
     def step():
@@ -75,27 +81,60 @@ def blas_floor(dims, N):
     return products
 
 
-LEAVES = ['affine_forward', 'affine_backward', 'batchnorm_forward', 'batchnorm_backward_alt', 'relu_forward',
-          'relu_backward', 'dropout_forward', 'dropout_backward', 'softmax_loss', 'adam']
+def step_parts(dims, N):
+    """The pieces of one nndl step, each as a function of no arguments, with the matrix products it cannot avoid:
+    {piece: (function, its products or None)}. The pieces run on the arrays of one real step."""
+    from nndl.layers import affine_backward, affine_forward, softmax_loss
+    from nndl.optim import adam
+    X, y = batch(dims, N)
+    model, L = standard_net(dims), len(dims) - 1
+    P = model.params
+    hs, caches = [X], []
+    for i in range(1, L):  # the forward pass, layer by layer, keeping what each backward piece needs
+        h, cache = model._hidden_forward(hs[-1], i, 'train')
+        hs.append(h); caches.append(cache)
+    scores, out_cache = affine_forward(hs[-1], P[f'W{L}'], P[f'b{L}'])
+    _, dscores = softmax_loss(scores, y)
+    grads, douts = {}, {}
+    dh, grads[f'W{L}'], grads[f'b{L}'] = affine_backward(dscores, out_cache)
+    for i in range(L - 1, 0, -1):
+        douts[i] = dh
+        dh = model._hidden_backward(dh, caches[i - 1], i, grads)
+    params, configs = {k: v.copy() for k, v in P.items()}, {k: {'learning_rate': 1e-3} for k in P}
+    def adam_all():
+        for k, w in params.items(): params[k], configs[k] = adam(w, grads[k], configs[k])
+    g = {i: douts[i] for i in range(1, L)} | {L: dscores}  # the upstream gradient of each affine layer's output
+    parts = {}
+    for i in range(1, L):
+        a, w = hs[i - 1], P[f'W{i}']
+        parts[f'layer {i} forward: affine {dims[i - 1]}-{dims[i]}, batchnorm, ReLU, dropout'] = (
+            lambda i=i: model._hidden_forward(hs[i - 1], i, 'train'), lambda a=a, w=w: a @ w)
+    parts[f'output layer forward: affine {dims[-2]}-{dims[-1]}, softmax loss'] = (
+        lambda: softmax_loss(affine_forward(hs[-1], P[f'W{L}'], P[f'b{L}'])[0], y), lambda: hs[-1] @ P[f'W{L}'])
+    parts['output layer backward'] = (lambda: affine_backward(dscores, out_cache),
+                                      lambda: (hs[-1].T @ dscores, dscores @ P[f'W{L}'].T))
+    for i in range(L - 1, 0, -1):
+        a, w, gi = hs[i - 1], P[f'W{i}'], g[i]
+        parts[f'layer {i} backward' + (' (no dX)' if i == 1 else '')] = (
+            lambda i=i: model._hidden_backward(douts[i], caches[i - 1], i, {}),
+            (lambda a=a, gi=gi: a.T @ gi) if i == 1 else (lambda a=a, w=w, gi=gi: (a.T @ gi, gi @ w.T)))
+    n = sum(v.size for v in P.values())
+    parts[f'Adam on all {n / 1e6:.2f}M parameters'] = (adam_all, None)
+    return parts
 
 
-def breakdown(step, n=20):
-    "Fraction of a step's time spent in each layer function and in the optimizer (cProfile, cumulative)."
-    prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(n): step()
-    prof.disable()
-    stats = pstats.Stats(prof).stats  # {(file, line, name): (calls, ncalls, tottime, cumtime, callers)}
-    total = sum(tt for (_, _, _, tt, _) in stats.values())
-    parts = {name: sum(v[3] for (f, _, fn), v in stats.items() if fn == name and 'nndl' in f) for name in LEAVES}
-    parts['rest (Python, the net\'s glue)'] = total - sum(parts.values())
-    return {k: v / total for k, v in parts.items()}
+def peak_rss():
+    """This process's peak resident memory in bytes: Linux's VmHWM, which starts afresh with the program (the
+    rusage maximum would count the parent's memory at the fork); elsewhere getrusage's maximum."""
+    try:
+        with open('/proc/self/status') as f:
+            return next(int(l.split()[1]) * 1024 for l in f if l.startswith('VmHWM:'))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == 'darwin' else 1024)
 
 
 def epoch_child(smoke):
     "Train one epoch of CIFAR-10 size through the Solver in this process; print seconds and peak RSS as JSON."
-    import resource
-    from nndl.fc_net import FullyConnectedNet
     from nndl.solver import Solver
     dims, N = (SMOKE if smoke else FULL).values()
     n_train = 200 if smoke else 49000
@@ -111,33 +150,28 @@ def epoch_child(smoke):
         data = {'X_train': rng.standard_normal((n_train, *shape), dtype=np.float32),
                 'y_train': rng.integers(0, 10, n_train),
                 'X_val': rng.standard_normal((100, *shape), dtype=np.float32), 'y_val': rng.integers(0, 10, 100)}
-    model = FullyConnectedNet(list(dims[1:-1]), input_dim=dims[0], num_classes=dims[-1], use_batchnorm=True,
-                              dropout=KEEP, dtype=np.float32, seed=0)
-    solver = Solver(model, data, update_rule='adam', optim_config={'learning_rate': 1e-3}, batch_size=N,
+    solver = Solver(standard_net(dims), data, update_rule='adam', optim_config={'learning_rate': 1e-3}, batch_size=N,
                     num_epochs=1, num_train_samples=1000, num_val_samples=1000, verbose=False, seed=0)
     start = time.perf_counter()
     solver.train()
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-    print(json.dumps({'seconds': seconds, 'images': n_train, 'peak_bytes': peak,
+    print(json.dumps({'seconds': seconds, 'images': n_train, 'peak_bytes': peak_rss(),
                       'data_bytes': int(data['X_train'].nbytes), 'source': source}))
 
 
 def epoch(smoke):
     "Run `epoch_child` in a fresh process, so that its peak memory is the epoch's alone."
     out = subprocess.run([sys.executable, __file__, '--epoch'] + (['--smoke'] if smoke else []),
-                         capture_output=True, text=True, check=True, cwd=Path(__file__).parent)
+                         capture_output=True, text=True, cwd=Path(__file__).parent)
+    if out.returncode: raise RuntimeError(f'the Solver epoch failed:\n{out.stderr}')
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def rows(smoke=False):
-    "The benchmark's table rows: (case, result, target, met: True/False/None)."
-    from threadpoolctl import threadpool_info
-    dims, N = (SMOKE if smoke else FULL).values()
-    threads = max([p['num_threads'] for p in threadpool_info() if p.get('user_api') == 'blas'] or [1])
+def step_rows(smoke, dims, N, threads):
+    "Rows: the step in nndl and in PyTorch, and the step against its BLAS floor."
     step, floor, tstep = nndl_step(dims, N), blas_floor(dims, N), torch_step(dims, N, threads)
     fns = {'nndl': step, 'floor': floor} | ({'torch': tstep} if tstep else {})
-    ms = time_blocks(fns, repeats=3 if smoke else 15, block=2 if smoke else 5, pause=0 if smoke else 0.2)
+    ms = time_blocks(fns, **(dict(repeats=3, block=2, pause=0) if smoke else dict(repeats=15, block=5, pause=0.2)))
     net = '-'.join(map(str, dims))
     out = []
     if tstep:
@@ -146,15 +180,35 @@ def rows(smoke=False):
                     f'({threads} threads)', f"{ms['nndl']:.1f} ms vs {ms['torch']:.1f} ms: {ratio:.2f}x",
                     '<= 0.9x', None if smoke else ratio <= 0.9))
     else:
-        out.append(('training step: PyTorch', 'skipped: torch is not installed '
+        out.append(('training step: nndl vs PyTorch', 'skipped: torch is not installed '
                     '(`make bench` installs it with `pip install torch==2.13.0`)', '<= 0.9x', None))
     ratio = ms['nndl'] / ms['floor']
-    out.append((f'the same step vs its BLAS floor (the matrix products alone: {ms["floor"]:.1f} ms)',
-                f"{ms['nndl']:.1f} ms: {ratio:.2f}x the floor", '<= 1.6x (aim 1.4x)',
-                None if smoke else ratio <= 1.6))
-    parts = breakdown(step, n=3 if smoke else 20)
-    for name, frac in sorted(parts.items(), key=lambda kv: -kv[1]):
-        out.append((f'  where the step goes: {name}', f'{frac * ms["nndl"]:.2f} ms ({100 * frac:.0f}%)', '', None))
+    out.append((f'the same step vs its BLAS floor (its matrix products alone: {ms["floor"]:.1f} ms)',
+                f"{ms['nndl']:.1f} ms: {ratio:.2f}x the floor", '<= 1.6x (aim 1.4x)', None if smoke else ratio <= 1.6))
+    return out, ms['nndl']
+
+
+def part_rows(smoke, dims, N, step_ms):
+    "Rows: where the step's time goes, piece by piece, each with the time of its matrix products."
+    parts = step_parts(dims, N)
+    fns = {name: f for name, (f, _) in parts.items()} | {f'{name} (products)': p for name, (_, p) in parts.items() if p}
+    ms = time_blocks(fns, **(dict(repeats=3, block=2, pause=0) if smoke else dict(repeats=11, block=5, pause=0.1)))
+    out = []
+    for name, (_, products) in parts.items():
+        result = f'{ms[name]:.2f} ms' + (f', of which products {ms[name + " (products)"]:.2f} ms' if products else '')
+        out.append((f'  where the step goes: {name}', result, '', None))
+    rest = step_ms - sum(ms[name] for name in parts)
+    out.append(('  where the step goes: the rest (checks, the net\'s bookkeeping, timing noise)', f'{rest:.2f} ms', '', None))
+    return out
+
+
+def rows(smoke=False):
+    "The benchmark's table rows: (case, result, target, met: True/False/None)."
+    from threadpoolctl import threadpool_info
+    dims, N = (SMOKE if smoke else FULL).values()
+    threads = max([p['num_threads'] for p in threadpool_info() if p.get('user_api') == 'blas'] or [1])
+    out, step_ms = step_rows(smoke, dims, N, threads)
+    out += part_rows(smoke, dims, N, step_ms)
     ep = epoch(smoke)
     out.append((f"one epoch through the Solver ({ep['images']} {ep['source']} images, batch {N}, Adam)",
                 f"{ep['seconds']:.1f} s, {ep['images'] / ep['seconds']:.0f} images/s", '< 60 s',

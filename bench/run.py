@@ -1,4 +1,4 @@
-"""nndl's benchmarks as one table: `make bench` (targets asserted), `make bench-smoke` (tiny sizes, no targets).
+"""nndl's benchmarks as one table: `make bench` (targets asserted); `--smoke` runs tiny sizes with no targets (`make test` does).
 
 Usage: python bench/run.py [--smoke] [--write]. With --write the table and the machine it was measured
 on go into bench/RESULTS.md, which the docs site shows. Timings live here, never in the tests: they
@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import bench_layers, bench_step
-from timing import machine
+from timing import load_average, machine
 
 SECTIONS = [('The training step (issue: at the BLAS floor)', bench_step),
             ('Layers', bench_layers)]
@@ -28,14 +28,14 @@ def table(sections):
 
 def main(argv):
     smoke = '--smoke' in argv
-    where = machine()
-    start = time.perf_counter()
+    where, load_before, start = machine(), load_average(), time.perf_counter()
     done = [(title, mod.rows(smoke)) for title, mod in SECTIONS]
     text = table(done)
-    print(f'Machine: {where}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
+    load = f'1-minute load average {load_before:.2f} at the start, {load_average():.2f} at the end'
+    print(f'Machine: {where}\n{load}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
     if '--write' in argv and not smoke:
-        RESULTS.write_text(f'# Benchmark results\n\nMeasured by `make bench` on {time.strftime("%Y-%m-%d")}.\n'
-                           f'Machine: {where}.\n\n{text}\n')
+        RESULTS.write_text(f'# Benchmark results\n\nMeasured with `bench/run.py --write` on {time.strftime("%Y-%m-%d")}.\n\n'
+                           f'Machine: {where}.\n\n{load}.\n\n{text}\n')
     missed = [case for _, rows in done for case, _, _, ok in rows if ok is False]
     print('bench: smoke run, no targets' if smoke else
           ('bench: all targets met' if not missed else 'bench: MISSED ' + '; '.join(missed)))

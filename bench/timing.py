@@ -34,6 +34,16 @@ def machine():
         with open('/proc/cpuinfo') as f:
             cpu = next(l.split(':', 1)[1].strip() for l in f if l.startswith('model name'))
     except (OSError, StopIteration): pass
-    load = os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
-    return (f'{cpu}, {os.cpu_count()} cores; NumPy {np.__version__} with {", ".join(blas) or "unknown BLAS"}; '
-            f'load average {load:.2f} at the start')
+    return f'{cpu}, {os.cpu_count()} cores; NumPy {np.__version__} with {", ".join(blas) or "unknown BLAS"}{torch_version()}'
+
+
+def torch_version():
+    "', PyTorch <version> (<threads> threads)', or '' without PyTorch."
+    try: import torch
+    except ImportError: return ''
+    return f'; PyTorch {torch.__version__} ({torch.get_num_threads()} threads by default)'
+
+
+def load_average():
+    "The 1-minute load average (NaN where the system does not report it)."
+    return os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
