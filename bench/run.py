@@ -8,11 +8,12 @@ import sys, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import bench_layers, bench_step
+import bench_conv, bench_layers, bench_step
 from timing import load_average, machine
 
-SECTIONS = [('The training step (issue: at the BLAS floor)', bench_step),
-            ('Layers', bench_layers)]
+SECTIONS = [('The training step of the standard fully connected net', bench_step),
+            ('Layers: batch normalization, affine', bench_layers),
+            ('Layers: convolution and max pooling (the ConvNet chapter)', bench_conv)]
 RESULTS = Path(__file__).parent / 'RESULTS.md'
 
 
