@@ -35,8 +35,9 @@ def main(argv):
     load = f'1-minute load average {load_before:.2f} at the start, {load_average():.2f} at the end'
     print(f'Machine: {where}\n{load}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
     if '--write' in argv and not smoke:
-        RESULTS.write_text(f'# Benchmark results\n\nMeasured with `bench/run.py --write` on {time.strftime("%Y-%m-%d")}.\n\n'
-                           f'Machine: {where}.\n\n{load}.\n\n{text}\n')
+        RESULTS.write_text(f'# Benchmark results\n\nWritten by `bench/run.py --write`; how it measures: [README.md](README.md).\n\n'
+                           f'<!-- the site shows what follows -->\n'
+                           f'Measured on {time.strftime("%Y-%m-%d")}. Machine: {where}; {load}.\n\n{text}\n')
     missed = [case for _, rows in done for case, _, _, ok in rows if ok is False]
     print('bench: smoke run, no targets' if smoke else
           ('bench: all targets met' if not missed else 'bench: MISSED ' + '; '.join(missed)))
