@@ -81,46 +81,71 @@ def blas_floor(dims, N):
     return products
 
 
-def step_parts(dims, N):
-    """The pieces of one nndl step, each as a function of no arguments, with the matrix products it cannot avoid:
-    {piece: (function, its products or None)}. The pieces run on the arrays of one real step."""
-    from nndl.layers import affine_backward, affine_forward, softmax_loss
+def products_of_pieces(dims, N):
+    """The matrix products of each piece of a step, alone, at the step's shapes: {piece: function of no arguments}."""
+    rng = np.random.default_rng(2)
+    L, out = len(dims) - 1, {}
+    a = [rng.standard_normal((N, d), dtype=np.float32) for d in dims[:-1]]  # the input of each affine layer
+    w = [rng.standard_normal((d, m), dtype=np.float32) for d, m in zip(dims[:-1], dims[1:])]
+    g = [rng.standard_normal((N, m), dtype=np.float32) for m in dims[1:]]  # the gradient of each affine output
+    for i in range(1, L + 1):
+        out[piece_name(dims, i, 'forward')] = lambda i=i: a[i - 1] @ w[i - 1]
+        out[piece_name(dims, i, 'backward')] = ((lambda i=i: a[i - 1].T @ g[i - 1]) if i == 1 else
+                                                (lambda i=i: (a[i - 1].T @ g[i - 1], g[i - 1] @ w[i - 1].T)))
+    return out
+
+
+def piece_name(dims, i, direction):
+    "The name of a piece of the step: layer i's forward or backward pass."
+    L = len(dims) - 1
+    if direction == 'backward': return f'layer {i} backward' + (' (no dX)' if i == 1 else '')
+    if i == L: return f'layer {L} forward: affine {dims[L - 1]}-{dims[L]}, softmax loss'
+    return f'layer {i} forward: affine {dims[i - 1]}-{dims[i]}, batchnorm, ReLU, dropout'
+
+
+def step_breakdown(dims, N, steps):
+    """Where the time of real training steps goes: each piece is timed inside the step, on every step.
+
+    Return the median milliseconds of each piece (every layer's forward and backward pass, Adam) and of the
+    rest (the net's bookkeeping: checks, dicts, the loss wrapper), and the median step."""
+    import nndl.fc_net as fc
     from nndl.optim import adam
     X, y = batch(dims, N)
     model, L = standard_net(dims), len(dims) - 1
-    P = model.params
-    hs, caches = [X], []
-    for i in range(1, L):  # the forward pass, layer by layer, keeping what each backward piece needs
-        h, cache = model._hidden_forward(hs[-1], i, 'train')
-        hs.append(h); caches.append(cache)
-    scores, out_cache = affine_forward(hs[-1], P[f'W{L}'], P[f'b{L}'])
-    _, dscores = softmax_loss(scores, y)
-    grads, douts = {}, {}
-    dh, grads[f'W{L}'], grads[f'b{L}'] = affine_backward(dscores, out_cache)
-    for i in range(L - 1, 0, -1):
-        douts[i] = dh
-        dh = model._hidden_backward(dh, caches[i - 1], i, grads)
-    params, configs = {k: v.copy() for k, v in P.items()}, {k: {'learning_rate': 1e-3} for k in P}
-    def adam_all():
-        for k, w in params.items(): params[k], configs[k] = adam(w, grads[k], configs[k])
-    g = {i: douts[i] for i in range(1, L)} | {L: dscores}  # the upstream gradient of each affine layer's output
-    parts = {}
-    for i in range(1, L):
-        a, w = hs[i - 1], P[f'W{i}']
-        parts[f'layer {i} forward: affine {dims[i - 1]}-{dims[i]}, batchnorm, ReLU, dropout'] = (
-            lambda i=i: model._hidden_forward(hs[i - 1], i, 'train'), lambda a=a, w=w: a @ w)
-    parts[f'output layer forward: affine {dims[-2]}-{dims[-1]}, softmax loss'] = (
-        lambda: softmax_loss(affine_forward(hs[-1], P[f'W{L}'], P[f'b{L}'])[0], y), lambda: hs[-1] @ P[f'W{L}'])
-    parts['output layer backward'] = (lambda: affine_backward(dscores, out_cache),
-                                      lambda: (hs[-1].T @ dscores, dscores @ P[f'W{L}'].T))
-    for i in range(L - 1, 0, -1):
-        a, w, gi = hs[i - 1], P[f'W{i}'], g[i]
-        parts[f'layer {i} backward' + (' (no dX)' if i == 1 else '')] = (
-            lambda i=i: model._hidden_backward(douts[i], caches[i - 1], i, {}),
-            (lambda a=a, gi=gi: a.T @ gi) if i == 1 else (lambda a=a, w=w, gi=gi: (a.T @ gi, gi @ w.T)))
-    n = sum(v.size for v in P.values())
-    parts[f'Adam on all {n / 1e6:.2f}M parameters'] = (adam_all, None)
-    return parts
+    configs = {k: {'learning_rate': 1e-3} for k in model.params}
+    this_step = {}
+    def timed(fn, name):
+        def wrapper(*args):
+            start = time.perf_counter()
+            out = fn(*args)
+            key = name(*args)
+            this_step[key] = this_step.get(key, 0) + time.perf_counter() - start
+            return out
+        return wrapper
+    patches = {(fc.FullyConnectedNet, '_hidden_forward'): lambda self, x, i, mode: piece_name(dims, i, 'forward'),
+               (fc.FullyConnectedNet, '_hidden_backward'): lambda self, dout, caches, i, grads: piece_name(dims, i, 'backward'),
+               (fc, 'affine_forward'): lambda *args: piece_name(dims, L, 'forward'),  # fc_net's own calls: the output layer
+               (fc, 'softmax_loss'): lambda *args: piece_name(dims, L, 'forward'),
+               (fc, 'affine_backward'): lambda *args: piece_name(dims, L, 'backward')}
+    originals = {k: getattr(*k) for k in patches}
+    records = []
+    try:
+        for (owner, attr), name in patches.items(): setattr(owner, attr, timed(originals[owner, attr], name))
+        for n in range(steps + 3):  # 3 warm-up steps
+            this_step.clear()
+            model.dropout_param['seed'] = n
+            start = time.perf_counter()
+            loss, grads = model.loss(X, y)
+            mid = time.perf_counter()
+            for k, w in model.params.items(): model.params[k], configs[k] = adam(w, grads[k], configs[k])
+            end = time.perf_counter()
+            this_step['Adam on every parameter'] = end - mid
+            this_step['the rest: checks, bookkeeping of the net'] = (end - start) - sum(this_step.values())
+            this_step['step'] = end - start
+            if n >= 3: records.append(dict(this_step))
+    finally:
+        for (owner, attr), fn in originals.items(): setattr(owner, attr, fn)
+    return {k: 1000 * float(np.median([r[k] for r in records])) for k in records[0]}
 
 
 def peak_rss():
@@ -185,20 +210,23 @@ def step_rows(smoke, dims, N, threads):
     ratio = ms['nndl'] / ms['floor']
     out.append((f'the same step vs its BLAS floor (its matrix products alone: {ms["floor"]:.1f} ms)',
                 f"{ms['nndl']:.1f} ms: {ratio:.2f}x the floor", '<= 1.6x (aim 1.4x)', None if smoke else ratio <= 1.6))
-    return out, ms['nndl']
+    return out
 
 
-def part_rows(smoke, dims, N, step_ms):
-    "Rows: where the step's time goes, piece by piece, each with the time of its matrix products."
-    parts = step_parts(dims, N)
-    fns = {name: f for name, (f, _) in parts.items()} | {f'{name} (products)': p for name, (_, p) in parts.items() if p}
-    ms = time_blocks(fns, **(dict(repeats=3, block=2, pause=0) if smoke else dict(repeats=11, block=5, pause=0.1)))
+def part_rows(smoke, dims, N):
+    "Rows: where the time of a step goes, piece by piece, each with the time of its matrix products alone."
+    parts = step_breakdown(dims, N, steps=3 if smoke else 40)
+    products = time_blocks(products_of_pieces(dims, N), **(dict(repeats=3, block=2, pause=0) if smoke else
+                                                            dict(repeats=9, block=5, pause=0.1)))
+    n = sum(v.size for v in standard_net(dims).params.values())
     out = []
-    for name, (_, products) in parts.items():
-        result = f'{ms[name]:.2f} ms' + (f', of which products {ms[name + " (products)"]:.2f} ms' if products else '')
+    for name, ms in parts.items():
+        if name == 'step': continue
+        result = f'{ms:.2f} ms' + (f', of which matrix products {products[name]:.2f} ms' if name in products else '')
+        if name.startswith('Adam'): name = f'Adam on all {n / 1e6:.2f}M parameters'
         out.append((f'  where the step goes: {name}', result, '', None))
-    rest = step_ms - sum(ms[name] for name in parts)
-    out.append(('  where the step goes: the rest (checks, the net\'s bookkeeping, timing noise)', f'{rest:.2f} ms', '', None))
+    out.append((f'  (medians over {3 if smoke else 40} steps timed piece by piece inside the step: the step {parts["step"]:.1f} ms)',
+                '', '', None))
     return out
 
 
@@ -207,8 +235,7 @@ def rows(smoke=False):
     from threadpoolctl import threadpool_info
     dims, N = (SMOKE if smoke else FULL).values()
     threads = max([p['num_threads'] for p in threadpool_info() if p.get('user_api') == 'blas'] or [1])
-    out, step_ms = step_rows(smoke, dims, N, threads)
-    out += part_rows(smoke, dims, N, step_ms)
+    out = step_rows(smoke, dims, N, threads) + part_rows(smoke, dims, N)
     ep = epoch(smoke)
     out.append((f"one epoch through the Solver ({ep['images']} {ep['source']} images, batch {N}, Adam)",
                 f"{ep['seconds']:.1f} s, {ep['images'] / ep['seconds']:.0f} images/s", '< 60 s',
