@@ -223,7 +223,7 @@ def part_rows(smoke, dims, N):
     for name, ms in parts.items():
         if name == 'step': continue
         result = f'{ms:.2f} ms' + (f', of which matrix products {products[name]:.2f} ms' if name in products else '')
-        if name.startswith('Adam'): name = f'Adam on all {n / 1e6:.2f}M parameters'
+        if name.startswith('Adam'): name = f'Adam on all {n:,} parameters'
         out.append((f'  where the step goes: {name}', result, '', None))
     out.append((f'  (medians over {3 if smoke else 40} steps timed piece by piece inside the step: the step {parts["step"]:.1f} ms)',
                 '', '', None))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 import bench_conv, bench_layers, bench_step
-from timing import load_average, machine
+from timing import load_average, machine, scheduling
 
 SECTIONS = [('The training step of the standard fully connected net', bench_step),
-            ('Layers: batch normalization, affine', bench_layers),
+            ('Layers: batch normalization, affine; the optimizer', bench_layers),
             ('Layers: convolution and max pooling (the ConvNet chapter)', bench_conv)]
 RESULTS = Path(__file__).parent / 'RESULTS.md'
 
@@ -32,7 +32,7 @@ def main(argv):
     where, load_before, start = machine(), load_average(), time.perf_counter()
     done = [(title, mod.rows(smoke)) for title, mod in SECTIONS]
     text = table(done)
-    load = f'1-minute load average {load_before:.2f} at the start, {load_average():.2f} at the end'
+    load = f'1-minute load average {load_before:.2f} at the start, {load_average():.2f} at the end{scheduling()}'
     print(f'Machine: {where}\n{load}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
     if '--write' in argv and not smoke:
         RESULTS.write_text(f'# Benchmark results\n\nWritten by `bench/run.py --write`; how it measures: [README.md](README.md).\n\n'

@@ -47,3 +47,10 @@ def torch_version():
 def load_average():
     "The 1-minute load average (NaN where the system does not report it)."
     return os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan')
+
+
+def scheduling():
+    "'' normally; a note when this process runs at real-time priority (e.g. `chrt -f 10`), which pauses all else."
+    realtime = hasattr(os, 'sched_getscheduler') and os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR)
+    return ' (run at real-time priority: the machine\'s other processes ran only while it paused)' if realtime else ''
+
