@@ -94,3 +94,10 @@ lab: setup ## JupyterLab on the notebooks
 clean: ## remove the built site and caches (keeps .venv)
 	rm -rf docs/_build .pytest_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# The student edition (docs/instructors.md): the notebooks with the code of every exported public function
+# taken out, as a project of its own in student/ (git-ignored) that exports the student's nndl and grades it.
+.PHONY: student
+student: setup ## write the student edition into student/: stubs to write, every check kept (docs/instructors.md)
+	$(BIN)/python tools/student_edition.py student
+	$(MAKE) --no-print-directory -C student export VENV=$(abspath $(VENV))

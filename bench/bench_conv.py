@@ -137,7 +137,8 @@ def environment():
                      f"{lib['num_threads']} threads, {os.path.basename(lib['filepath'])}")
     if torch is None: lines.append('PyTorch: not installed, PyTorch rows skipped (pip install torch to compare)')
     else: lines.append(f'PyTorch {torch.__version__}, {torch.get_num_threads()} threads, '
-                       f'CPU capability {torch.backends.cpu.get_cpu_capability()}')
+                       f'CPU capability {torch.backends.cpu.get_cpu_capability()}, '
+                       f'oneDNN (mkldnn) {"on" if torch.backends.mkldnn.is_available() else "off"}')
     return lines
 
 
@@ -191,6 +192,7 @@ def main(smoke=False):
         print(f'pool {name}: x {x_shape}, 2x2 windows, stride 2 (input after a ReLU)')
     print(f"\n{'layer':8} {'contender':24} {'fwd+bwd ms':>11}  note")
     for layer, contender, ms, note in rows: print(f'{layer:8} {contender:24} {ms:11.2f}  {note}')
+    print(f'load average at the end: {" ".join(f"{v:.2f}" for v in os.getloadavg())}')
     if smoke: return []
     if torch is None: print('\nPyTorch targets not checked: PyTorch is not installed')
     missed = []

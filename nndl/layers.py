@@ -280,7 +280,7 @@ def layernorm_backward(dout, # upstream gradient, (N, D)
     dgamma = (dout * xhat).sum(axis=0)
     return _normalize_rows_backward(dout * gamma, xhat, istd), dgamma, dbeta
 
-# %% ../nbs/13_conv.ipynb #d5218c64
+# %% ../nbs/13_conv.ipynb #4c9c076a
 def _int_param(params, key, minimum, where):
     "Return `params[key]` as an int of at least `minimum`, raising a `ValueError` that names the key otherwise."
     if key not in params: raise ValueError(f"{where} has no '{key}'")
@@ -299,7 +299,7 @@ def _out_size(where, n, k, stride, pad=0):
                          f"so the windows do not fit evenly")
     return 1 + span // stride
 
-# %% ../nbs/13_conv.ipynb #56b97f56
+# %% ../nbs/13_conv.ipynb #4e5af6f9
 def _conv_geometry(x, w, b, conv_param):
     "Return `(stride, pad, H_out, W_out)`, raising a `ValueError` that names the problem unless the arguments fit."
     if np.ndim(x) != 4 or np.ndim(w) != 4:
@@ -316,7 +316,7 @@ def _pad(x, pad):
     "Zero-pad the last two axes of `x` (N, C, H, W) by `pad` on both sides."
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
-# %% ../nbs/13_conv.ipynb #4affdd04
+# %% ../nbs/13_conv.ipynb #83680919
 def conv_forward_naive(x, # input, (N, C, H, W)
                        w, # filters, (F, C, HH, WW)
                        b, # biases, (F,)
@@ -332,7 +332,7 @@ def conv_forward_naive(x, # input, (N, C, H, W)
         out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out, (x, w, b, conv_param)
 
-# %% ../nbs/13_conv.ipynb #2ef096bc
+# %% ../nbs/13_conv.ipynb #48de39a7
 def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
                         cache, # (x, w, b, conv_param) from `conv_forward_naive`
                        ): # dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
@@ -349,7 +349,7 @@ def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
     H, W = x.shape[2:]
     return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
 
-# %% ../nbs/14_pooling.ipynb #e45088f5
+# %% ../nbs/14_pooling.ipynb #0e44f57f
 def _pool_geometry(x, pool_param):
     "Return `(pool_height, pool_width, stride, H_out, W_out)`, raising a `ValueError` that names the problem unless they fit `x`."
     if np.ndim(x) != 4: raise ValueError(f"max pool: need x (N, C, H, W), got shape {np.shape(x)}")
@@ -357,7 +357,7 @@ def _pool_geometry(x, pool_param):
     H_out = _out_size('max pool height', x.shape[2], ph, stride)
     return ph, pw, stride, H_out, _out_size('max pool width', x.shape[3], pw, stride)
 
-# %% ../nbs/14_pooling.ipynb #3acbc97f
+# %% ../nbs/14_pooling.ipynb #c87ba4a1
 def max_pool_forward_naive(x, # input, (N, C, H, W)
                            pool_param, # dict: 'pool_height', 'pool_width', 'stride'
                           ): # out (N, C, H_out, W_out) and cache (x, pool_param)
@@ -368,11 +368,11 @@ def max_pool_forward_naive(x, # input, (N, C, H, W)
         out[n, c, i, j] = x[n, c, i * s:i * s + ph, j * s:j * s + pw].max()
     return out, (x, pool_param)
 
-# %% ../nbs/14_pooling.ipynb #d20e0df2
+# %% ../nbs/14_pooling.ipynb #1cc82cdd
 def max_pool_backward_naive(dout, # upstream gradient, (N, C, H_out, W_out)
                             cache, # (x, pool_param) from `max_pool_forward_naive`
                            ): # dx (N, C, H, W)
-    "Compute the max pooling gradient with a loop: each output's gradient goes to its window's first maximum."
+    "Compute the max pooling gradient with a loop: route each output gradient to the first maximum of its window."
     x, pool_param = cache
     ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
     dx = np.zeros_like(x)
