@@ -44,8 +44,14 @@ test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one; NN
 data: ## CIFAR-10 into datasets/ or NNDL_DATA (download; or CIFAR10_ARCHIVE=path [CIFAR10_MD5=md5] for a local copy)
 	bash datasets/get_cifar10.sh
 
-bench: setup ## time the layers; fails if a speed target is missed (e.g. batchnorm's closed form)
-	$(BIN)/python bench/bench_layers.py
+# PyTorch is for the benchmark only (nndl never imports it): installed once, behind its own stamp.
+TORCH_STAMP := $(VENV)/.torch-installed
+$(TORCH_STAMP): | $(STAMP)
+	$(BIN)/pip install torch==2.13.0
+	touch $(TORCH_STAMP)
+
+bench: setup $(TORCH_STAMP) ## the benchmark table (training step vs PyTorch and the BLAS floor, an epoch, layers); fails if a target is missed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 docs: export ## export the library and build the site into docs/_build/html
 	$(BIN)/python docs/prepare.py $(DOCSRC)

@@ -115,9 +115,9 @@ def test_page(driver, site_url, page):
 
 
 def test_every_notebook_is_a_page_in_reading_order(driver, site_url):
-    "The navigation lists every notebook, in the order of their file names, the API page and the instructors' page."
+    "The navigation lists every notebook, in the order of their file names, then the API, benchmarks and instructors' pages."
     nbs = Path(__file__).resolve().parents[1] / 'nbs'
-    expected = [p.stem for p in sorted(nbs.glob('[!_]*.ipynb')) if p.stem != 'index'] + ['api', 'instructors']
+    expected = [p.stem for p in sorted(nbs.glob('[!_]*.ipynb')) if p.stem != 'index'] + ['api', 'benchmarks', 'instructors']
     load(driver, site_url + 'index.html')
     hrefs = driver.execute_script("""return [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
         .map(a => a.getAttribute('href'));""")
