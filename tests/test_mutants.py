@@ -74,6 +74,22 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'self.rng = np.random.default_rng(self.seed)', 'resume re-seeds the generator instead of restoring its state'),
     ('10_solver', 'order, B = self.rng.permutation(len(self.X_train)), self.batch_size',
      'order, B = np.random.permutation(len(self.X_train)), self.batch_size', 'minibatches drawn from the global NumPy state'),
+    ('13_conv', 'out[n, f, i, j] = np.sum(window * w[f]) + b[f]', 'out[n, f, i, j] = np.sum(window * w[f, :, ::-1, ::-1]) + b[f]',
+     'filter flipped in the forward pass (a true convolution)'),
+    ('13_conv', 'rows, cols = slice(i * s, i * s + HH), slice(j * s, j * s + WW)', 'rows, cols = slice(i, i + HH), slice(j, j + WW)',
+     'stride ignored in the backward pass'),
+    ('13_conv', 'return dxp[:, :, pad:pad + H, pad:pad + W], dw', 'return dxp[:, :, :H, :W], dw', 'padding cropped from the wrong side'),
+    ('13_conv', 'if span % stride:', 'if False:', 'a size that does not divide is silently rounded down'),
+    ('13_conv', 'windows.transpose(0, 1, 4, 5, 2, 3)', 'windows.transpose(0, 1, 5, 4, 2, 3)', 'im2col swaps HH and WW'),
+    ('13_conv', 'dxp[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += dcols[:, :, k, l]',
+     'dxp[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] = dcols[:, :, k, l]', 'col2im assigns instead of adding'),
+    ('14_pooling', 'dx[n, c, i * s + k, j * s + l] += dout[n, c, i, j]', 'dx[n, c, i * s + l, j * s + k] += dout[n, c, i, j]',
+     'gradient routed to the wrong element of the window'),
+    ('14_pooling', 'k, l = np.unravel_index(np.argmax(window), window.shape)',
+     'k, l = np.unravel_index(window.size - 1 - np.argmax(window.ravel()[::-1]), window.shape)', 'ties go to the last maximum'),
+    ('14_pooling', 'hits &= free', 'pass', 'fast backward routes the gradient to every tied maximum'),
+    ('14_pooling', 'dx_entry += hits[..., k, l] * dout', 'dx_entry[...] = hits[..., k, l] * dout',
+     'overlapping windows: assigned instead of added'),
 ]
 
 
