@@ -54,10 +54,10 @@ def conv_backward_fast(dout, # upstream gradient, (N, F, H_out, W_out)
     dx = _col2im(w.reshape(F, -1).T @ dout_mat, x_shape, HH, WW, stride, pad)    # dcols[n] = W^T dout[n]
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
-# %% ../nbs/14_pooling.ipynb #288c767f
+# %% ../nbs/14_pooling.ipynb #0f0c6fc5
 from .layers import _pool_geometry
 
-# %% ../nbs/14_pooling.ipynb #32b3b60a
+# %% ../nbs/14_pooling.ipynb #0fa7927a
 def _window_entries(x, ph, pw, s, H_out, W_out):
     "Yield, for each position (k, l) in a window, row-major, the view of `x` holding entry (k, l) of every window."
     for k, l in np.ndindex(ph, pw):
@@ -66,14 +66,14 @@ def _window_entries(x, ph, pw, s, H_out, W_out):
 def max_pool_forward_fast(x, # input, (N, C, H, W)
                           pool_param, # dict: 'pool_height', 'pool_width', 'stride'
                          ): # out (N, C, H_out, W_out) and cache (x, out, pool_param)
-    "Compute the max pooling forward pass as the element-wise maximum of the pool_height * pool_width window entries."
+    "Compute the max pooling forward pass as an element-wise maximum over the positions inside the window."
     ph, pw, s, H_out, W_out = _pool_geometry(x, pool_param)
     entries = _window_entries(x, ph, pw, s, H_out, W_out)
     out = next(entries).copy()
     for entry in entries: np.maximum(out, entry, out=out)
     return out, (x, out, pool_param)
 
-# %% ../nbs/14_pooling.ipynb #16849a7c
+# %% ../nbs/14_pooling.ipynb #9262802b
 def _keep_first_hits(hit_views, # for each window position (k, l), row-major: (N, C, H_out, W_out) bool views, changed in place
                      shape, # (N, C, H_out, W_out)
                     ):
@@ -83,7 +83,7 @@ def _keep_first_hits(hit_views, # for each window position (k, l), row-major: (N
         hits &= free
         free ^= hits  # the windows that just got their hit are no longer free
 
-# %% ../nbs/14_pooling.ipynb #6ccd4a34
+# %% ../nbs/14_pooling.ipynb #6a7fa128
 def _max_pool_backward_tiles(dout, x, out, ph, pw):
     "Route `dout` to the first maximum of each window when the windows tile `x` exactly (stride = window size)."
     N, C, H_out, W_out = out.shape
@@ -93,7 +93,7 @@ def _max_pool_backward_tiles(dout, x, out, ph, pw):
     _keep_first_hits((blocks[:, :, :, k, :, l] for k, l in np.ndindex(ph, pw)), out.shape)
     return (hits * widen(dout)).reshape(x.shape)
 
-# %% ../nbs/14_pooling.ipynb #eaf74bcd
+# %% ../nbs/14_pooling.ipynb #df8fbb0d
 def _max_pool_backward_windows(dout, x, out, ph, pw, s):
     "Route `dout` to the first maximum of each window for any stride: overlapping windows add up."
     H_out, W_out = out.shape[2:]
@@ -104,11 +104,11 @@ def _max_pool_backward_windows(dout, x, out, ph, pw, s):
         dx_entry += hits[..., k, l] * dout
     return dx
 
-# %% ../nbs/14_pooling.ipynb #7662dc15
+# %% ../nbs/14_pooling.ipynb #8fefcc49
 def max_pool_backward_fast(dout, # upstream gradient, (N, C, H_out, W_out)
                            cache, # (x, out, pool_param) from `max_pool_forward_fast`
                           ): # dx (N, C, H, W)
-    "Compute the max pooling gradient: each output's gradient goes to its window's first maximum."
+    "Compute the max pooling gradient: route each output gradient to the first maximum of its window."
     x, out, pool_param = cache
     ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
     if ph == pw == s: return _max_pool_backward_tiles(dout, x, out, ph, pw)

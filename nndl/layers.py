@@ -348,7 +348,7 @@ def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
     H, W = x.shape[2:]
     return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
 
-# %% ../nbs/14_pooling.ipynb #a5750141
+# %% ../nbs/14_pooling.ipynb #0e44f57f
 def _pool_geometry(x, pool_param):
     "Return `(pool_height, pool_width, stride, H_out, W_out)`, raising a `ValueError` that names the problem unless they fit `x`."
     if np.ndim(x) != 4: raise ValueError(f"max pool: need x (N, C, H, W), got shape {np.shape(x)}")
@@ -356,7 +356,7 @@ def _pool_geometry(x, pool_param):
     H_out = _out_size('max pool height', x.shape[2], ph, stride)
     return ph, pw, stride, H_out, _out_size('max pool width', x.shape[3], pw, stride)
 
-# %% ../nbs/14_pooling.ipynb #7b1a6d94
+# %% ../nbs/14_pooling.ipynb #c87ba4a1
 def max_pool_forward_naive(x, # input, (N, C, H, W)
                            pool_param, # dict: 'pool_height', 'pool_width', 'stride'
                           ): # out (N, C, H_out, W_out) and cache (x, pool_param)
@@ -367,11 +367,11 @@ def max_pool_forward_naive(x, # input, (N, C, H, W)
         out[n, c, i, j] = x[n, c, i * s:i * s + ph, j * s:j * s + pw].max()
     return out, (x, pool_param)
 
-# %% ../nbs/14_pooling.ipynb #b50ebe62
+# %% ../nbs/14_pooling.ipynb #1cc82cdd
 def max_pool_backward_naive(dout, # upstream gradient, (N, C, H_out, W_out)
                             cache, # (x, pool_param) from `max_pool_forward_naive`
                            ): # dx (N, C, H, W)
-    "Compute the max pooling gradient with a loop: each output's gradient goes to its window's first maximum."
+    "Compute the max pooling gradient with a loop: route each output gradient to the first maximum of its window."
     x, pool_param = cache
     ph, pw, s = pool_param['pool_height'], pool_param['pool_width'], pool_param['stride']
     dx = np.zeros_like(x)
