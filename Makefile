@@ -41,6 +41,14 @@ test-all: ## everything `make test` runs, plus the long trainings (cells flagged
 test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one; NNDL_SLOW=1 for slow cells)
 	$(BIN)/python -m pytest --nbval-lax $(or $(NB),nbs)
 
+# The training notebooks re-run without CIFAR-10 (NNDL_DATA is an empty folder, so they train on the digits),
+# slow cells included: the offline tier, run by CI after test-all. Add a notebook here when it trains.
+OFFLINE_NBS := nbs/12_fc_experiments.ipynb
+.PHONY: test-offline
+test-offline: setup ## re-run the training notebooks offline: CIFAR-10 hidden, digits thresholds, slow cells included
+	@empty=$$(mktemp -d); trap 'rm -rf "$$empty"' EXIT; \
+	NNDL_DATA=$$empty NNDL_SLOW=1 $(BIN)/python -m pytest $(OFFLINE_NBS)
+
 data: ## CIFAR-10 into datasets/ or NNDL_DATA (download; or CIFAR10_ARCHIVE=path [CIFAR10_MD5=md5] for a local copy)
 	bash datasets/get_cifar10.sh
 
