@@ -151,15 +151,14 @@ class ConvNet(_ConvSoftmaxNet):
                  num_classes=10, # K
                  filter_size=3, # k, odd: every conv keeps the size of its maps
                  dropout=1, # keep probability p of the dropout before the classifier; 1 means none
-                 flip=False, # mirror each training image left to right with probability 1/2
                  weight_scale=None, # standard deviation of the initial weights; None: He's, and a zero classifier
                  reg=0.0, # L2 regularization strength
                  dtype=np.float32, # dtype of every parameter and computation
-                 seed=None, # seed for the flips and the dropout masks (None: fresh ones on every call)
+                 seed=None, # seed for the dropout masks (None: fresh masks on every call)
                 ):
         super().__init__(input_dim, num_classes, dropout, reg, weight_scale, dtype, seed)
         _check_filter_size(filter_size)
-        self.blocks, self.flip = _check_blocks(blocks, self.input_dim), bool(flip)
+        self.blocks = _check_blocks(blocks, self.input_dim)
         self.conv_param = {'stride': 1, 'pad': (filter_size - 1) // 2}
         self.pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
         self._build(filter_size)
@@ -183,16 +182,7 @@ def _build(self:ConvNet, k):
     self._add_affine(self.num_layers, C * H * W, self.num_classes)
     if self.weight_scale is None: self.params[f'W{self.num_layers}'][:] = 0  # every score 0: the loss starts at log K
 
-# %% ../nbs/16_cnn.ipynb #d7b8c323
-@patch
-def _flip(self:ConvNet, X): # minibatch of images (N, C, H, W)
-    "Return a copy of `X` with each image mirrored left to right with probability 1/2, drawn from the dropout seed."
-    seed = self.dropout_param.get('seed')
-    mirror = np.random.default_rng(None if seed is None else [seed, 0]).random(len(X)) < 0.5
-    X = X.copy()
-    X[mirror] = X[mirror, :, :, ::-1]
-    return X
-
+# %% ../nbs/16_cnn.ipynb #93c8d14f
 @patch
 def _conv_args(self:ConvNet, i, mode):
     "Return the arguments of conv block `i` after its input: W, b, gamma, beta, conv_param, batchnorm state."
@@ -207,7 +197,7 @@ def _forward(self:ConvNet,
              mode, # 'train' or 'test'
             ): # scores (N, K) and the caches: one per block, the dropout's, the classifier's
     "Run the blocks in order, then the dropout and the classifier."
-    h, caches, i = self._flip(X) if self.flip and mode == 'train' else X, [], 0
+    h, caches, i = X, [], 0
     for block in self.blocks:
         if block == 'pool': h, cache = max_pool_forward_fast(h, self.pool_param)
         else:
