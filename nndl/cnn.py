@@ -5,13 +5,13 @@
 # %% auto #0
 __all__ = ['ThreeLayerConvNet', 'ConvNet']
 
-# %% ../nbs/16_cnn.ipynb #8d67460a
+# %% ../nbs/16_cnn.ipynb #6f9b307b
 import numpy as np
 from fastcore.basics import patch
 from .layers import *
 from .fast_layers import *
 from .layer_utils import *
-from .fc_net import _SoftmaxNet, _check_size, _check_labels, _add_l2
+from .fc_net import _SoftmaxNet, _check_size
 
 # %% ../nbs/16_cnn.ipynb #07bfdc58
 def _check_input_dim(input_dim):
@@ -32,12 +32,12 @@ def _check_poolable(H, W, where):
     if H % 2 or W % 2:
         raise ValueError(f"{where}: the 2x2 max pool halves the {H} x {W} feature maps, so H and W must be even")
 
-# %% ../nbs/16_cnn.ipynb #1690eded
-def _prepare_images(X, input_dim, dtype):
-    "Return `X` in `dtype` (converted only if needed); raise unless it is a minibatch of images of shape `input_dim`."
+# %% ../nbs/16_cnn.ipynb #e55a098d
+def _prepare_images(X, image_shape, dtype):
+    "Return `X` in `dtype` (converted only if needed); raise unless it is a minibatch of images of shape `image_shape`."
     X = np.asarray(X)
-    if X.ndim != 4 or X.shape[1:] != input_dim:
-        C, H, W = input_dim
+    if X.ndim != 4 or X.shape[1:] != image_shape:
+        C, H, W = image_shape
         hint = '; it looks channels-last: transpose it with X.transpose(0, 3, 1, 2)' if X.shape[1:] == (H, W, C) else ''
         raise ValueError(f"X has shape {X.shape}: expected a minibatch of images (N, C, H, W) = (N, {C}, {H}, {W}){hint}")
     return X.astype(dtype, copy=False)
@@ -48,7 +48,7 @@ class _ConvSoftmaxNet(_SoftmaxNet):
     def __init__(self, input_dim, num_classes, dropout, reg, weight_scale, dtype, seed):
         C, H, W = _check_input_dim(input_dim)
         super().__init__(C * H * W, num_classes, dropout, reg, 1.0 if weight_scale is None else weight_scale, dtype, seed)
-        self.input_dim, self.weight_scale = (C, H, W), weight_scale
+        self.image_shape, self.weight_scale = (C, H, W), weight_scale
 
     def _draw(self, shape, fan_in):
         "Draw weights of `shape`: N(0, weight_scale^2), or He's N(0, 2/fan_in) when `weight_scale` is None."
@@ -63,20 +63,14 @@ class _ConvSoftmaxNet(_SoftmaxNet):
         "Create filters `W{i}` (F, C, k, k) and zero biases `b{i}` (F,)."
         self.params[f'W{i}'], self.params[f'b{i}'] = self._draw((F, C, k, k), C * k * k), np.zeros(F, dtype=self.dtype)
 
-# %% ../nbs/16_cnn.ipynb #500c296b
+# %% ../nbs/16_cnn.ipynb #a4334de7
 @patch
 def loss(self:_ConvSoftmaxNet,
-         X, # minibatch of images, (N, C, H, W) with (C, H, W) = input_dim
+         X, # minibatch of images, (N, C, H, W) with (C, H, W) = image_shape
          y=None, # integer labels (N,) in [0, K), or None for a test-time forward pass
         ): # scores (N, K) if y is None, else (loss, grads) with grads keyed like params
     "Compute the class scores (no labels), or the loss and the gradient of every parameter."
-    X = _prepare_images(X, self.input_dim, self.dtype)
-    if y is not None: _check_labels(y, X.shape[0], self.num_classes, self.dtype)
-    mode = 'test' if y is None else 'train'
-    scores, caches = self._forward(X, mode)
-    if y is None: return scores
-    data_loss, dscores = softmax_loss(scores, y)
-    return _add_l2(data_loss, self._backward(dscores, caches), self.params, self.reg)
+    return _SoftmaxNet.loss(self, _prepare_images(X, self.image_shape, self.dtype), y)
 
 # %% ../nbs/16_cnn.ipynb #063d04a1
 class ThreeLayerConvNet(_ConvSoftmaxNet):
@@ -94,7 +88,7 @@ class ThreeLayerConvNet(_ConvSoftmaxNet):
         super().__init__(input_dim, num_classes, 1, reg, weight_scale, dtype, None)
         for name, n in [('num_filters', num_filters), ('hidden_dim', hidden_dim)]: _check_size(name, n)
         _check_filter_size(filter_size)
-        C, H, W = self.input_dim
+        C, H, W = self.image_shape
         _check_poolable(H, W, 'ThreeLayerConvNet')
         self.conv_param = {'stride': 1, 'pad': (filter_size - 1) // 2}
         self.pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
@@ -128,12 +122,12 @@ def _backward(self:ThreeLayerConvNet,
     _, grads['W1'], grads['b1'] = conv_relu_pool_backward(dh1, cache1)  # dX is not needed
     return grads
 
-# %% ../nbs/16_cnn.ipynb #2d129d4d
-def _check_blocks(blocks, input_dim):
-    "Return `blocks` as a list, raising a `ValueError` unless it holds positive integers and 'pool's that fit `input_dim`."
+# %% ../nbs/16_cnn.ipynb #a52b125a
+def _check_blocks(blocks, image_shape):
+    "Return `blocks` as a list, raising a `ValueError` unless it holds positive integers and 'pool's that fit `image_shape`."
     if isinstance(blocks, (str, bytes)) or not hasattr(blocks, '__len__'):
         raise ValueError(f"blocks must be a list of filter counts and 'pool's, got {blocks!r}")
-    _, H, W = input_dim
+    _, H, W = image_shape
     for i, block in enumerate(blocks):
         if isinstance(block, str) and block == 'pool':
             _check_poolable(H, W, f"blocks[{i}] = 'pool'")
@@ -158,16 +152,16 @@ class ConvNet(_ConvSoftmaxNet):
                 ):
         super().__init__(input_dim, num_classes, dropout, reg, weight_scale, dtype, seed)
         _check_filter_size(filter_size)
-        self.blocks = _check_blocks(blocks, self.input_dim)
+        self.blocks = _check_blocks(blocks, self.image_shape)
         self.conv_param = {'stride': 1, 'pad': (filter_size - 1) // 2}
         self.pool_param = {'pool_height': 2, 'pool_width': 2, 'stride': 2}
         self._build(filter_size)
 
-# %% ../nbs/16_cnn.ipynb #0fe78dec
+# %% ../nbs/16_cnn.ipynb #70071279
 @patch
 def _build(self:ConvNet, k):
     "Create the parameters and batchnorm states of the conv blocks, then the classifier."
-    C, H, W = self.input_dim
+    C, H, W = self.image_shape
     self.bn_params, i = [], 0
     for block in self.blocks:
         if block == 'pool':

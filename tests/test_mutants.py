@@ -96,11 +96,10 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'batchnorm sandwich skips the ReLU backward'),
     ('16_cnn', "dh1, grads['W2'], grads['b2'] = affine_relu_backward(dh2, cache2)",
      "dh1, grads['W2'], grads['b2'] = affine_backward(dh2, cache2[0])", 'three-layer net skips the hidden ReLU backward'),
-    ('16_cnn', 'return _add_l2(data_loss, self._backward(dscores, caches), self.params, self.reg)',
-     'return data_loss, self._backward(dscores, caches)', 'conv nets without L2 regularization'),
+    ('16_cnn', 'self._draw((F, C, k, k), C * k * k)', 'self._draw((F, C, k, k), k * k)', 'He fan-in of a filter without its channels'),
     ('16_cnn', "bn_param['mode'] = mode", "bn_param['mode'] = 'train'", 'batchnorm left in train mode at test time'),
     ('16_cnn', 'std = np.sqrt(2 / fan_in) if', 'std = np.sqrt(1 / fan_in) if', 'He initialization without the factor 2'),
-    ('16_cnn', 'if X.ndim != 4 or X.shape[1:] != input_dim:', 'if X.ndim != 4 or np.prod(X.shape[1:]) != np.prod(input_dim):',
+    ('16_cnn', 'if X.ndim != 4 or X.shape[1:] != image_shape:', 'if X.ndim != 4 or np.prod(X.shape[1:]) != np.prod(image_shape):',
      'channels-last images accepted'),
 ]
 
