@@ -52,8 +52,14 @@ test-offline: setup ## re-run the training notebooks offline: CIFAR-10 hidden, d
 data: ## CIFAR-10 into datasets/ or NNDL_DATA (download; or CIFAR10_ARCHIVE=path [CIFAR10_MD5=md5] for a local copy)
 	bash datasets/get_cifar10.sh
 
-bench: setup ## time the layers; fails if a speed target is missed (e.g. batchnorm's closed form)
-	$(BIN)/python bench/bench_layers.py
+# PyTorch is for the benchmark only (nndl never imports it): installed once, behind its own stamp.
+TORCH_STAMP := $(VENV)/.torch-installed
+$(TORCH_STAMP): | $(STAMP)
+	$(BIN)/pip install torch==2.13.0
+	touch $(TORCH_STAMP)
+
+bench: setup $(TORCH_STAMP) ## the benchmark table (training step vs PyTorch and the BLAS floor, an epoch, layers); fails if a target is missed
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 docs: export ## export the library and build the site into docs/_build/html
 	$(BIN)/python docs/prepare.py $(DOCSRC)
@@ -96,3 +102,10 @@ lab: setup ## JupyterLab on the notebooks
 clean: ## remove the built site and caches (keeps .venv)
 	rm -rf docs/_build .pytest_cache
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+# The student edition (docs/instructors.md): the notebooks with the code of every exported public function
+# taken out, as a project of its own in student/ (git-ignored) that exports the student's nndl and grades it.
+.PHONY: student
+student: setup ## write the student edition into student/: stubs to write, every check kept (docs/instructors.md)
+	$(BIN)/python tools/student_edition.py student
+	$(MAKE) --no-print-directory -C student export VENV=$(abspath $(VENV))

@@ -137,18 +137,49 @@ def environment():
                      f"{lib['num_threads']} threads, {os.path.basename(lib['filepath'])}")
     if torch is None: lines.append('PyTorch: not installed, PyTorch rows skipped (pip install torch to compare)')
     else: lines.append(f'PyTorch {torch.__version__}, {torch.get_num_threads()} threads, '
-                       f'CPU capability {torch.backends.cpu.get_cpu_capability()}')
+                       f'CPU capability {torch.backends.cpu.get_cpu_capability()}, '
+                       f'oneDNN (mkldnn) {"on" if torch.backends.mkldnn.is_available() else "off"}')
     return lines
+
+
+def cases(smoke):
+    "The layers to time: convolutions (name, x shape, w shape, pad), poolings (name, x shape), examples for the loops, blocks."
+    if smoke:
+        return [('A', (4, 3, 8, 8), (4, 3, 3, 3), 1), ('B', (4, 4, 6, 6), (8, 4, 3, 3), 1)], [('A', (4, 4, 8, 8))], 2, 2
+    return ([('A', (64, 3, 32, 32), (32, 3, 7, 7), 3), ('B', (64, 32, 16, 16), (64, 32, 3, 3), 1)],
+            [('A', (64, 32, 32, 32)), ('B', (64, 64, 16, 16))], 2, 7)
+
+
+def rows(smoke=False):
+    "The rows of bench/run.py's table: (case, result, target, met: True/False/None), the targets of TARGETS."
+    convs, pools, naive_n, blocks = cases(smoke)
+    met = lambda kind, value: None if smoke else (value >= TARGETS[kind] if kind == 'naive / fast' else value <= TARGETS[kind])
+    out = []
+    for name, x_shape, w_shape, pad in convs:
+        r, q = bench_conv(name, x_shape, w_shape, pad, naive_n, blocks)
+        ms = {contender: t for _, contender, t, _ in r}
+        out.append((f'conv {name}: x {x_shape}, w {w_shape}, stride 1, pad {pad}, float32, forward + backward: '
+                    f'fast (im2col) vs the loops', f"{ms['fast (im2col)']:.1f} ms vs {ms['naive loops (scaled)']:.0f} ms: "
+                    f"{q['naive / fast']:.0f}x faster", f">= {TARGETS['naive / fast']}x", met('naive / fast', q['naive / fast'])))
+        out.append((f'conv {name}: fast vs its three im2col products alone ({ms["product floor (NumPy)"]:.1f} ms)',
+                    f"{q['fast / floor']:.2f}x the floor", f"<= {TARGETS['fast / floor']}x", met('fast / floor', q['fast / floor'])))
+        if 'PyTorch conv2d' in ms:
+            out.append((f'conv {name}: fast vs PyTorch conv2d', f"{ms['fast (im2col)']:.1f} ms vs {ms['PyTorch conv2d']:.1f} ms: "
+                        f"{ms['fast (im2col)'] / ms['PyTorch conv2d']:.2f}x", '', None))
+    for name, x_shape in pools:
+        r, q = bench_pool(name, x_shape, blocks)
+        case = f'max pool {name}: x {x_shape}, 2x2, stride 2, float32, forward + backward: fast vs PyTorch'
+        if q:
+            ms = {contender: t for _, contender, t, _ in r}
+            out.append((case, f"{ms['fast (NumPy)']:.2f} ms vs {ms['PyTorch max_pool2d']:.2f} ms: {q['pool fast / torch']:.2f}x",
+                        f"<= {TARGETS['pool fast / torch']}x", met('pool fast / torch', q['pool fast / torch'])))
+        else: out.append((case, 'skipped: torch is not installed', f"<= {TARGETS['pool fast / torch']}x", None))
+    return out
 
 
 def main(smoke=False):
     "Run every benchmark, print the table, return the list of missed targets."
-    if smoke:
-        convs = [('A', (4, 3, 8, 8), (4, 3, 3, 3), 1), ('B', (4, 4, 6, 6), (8, 4, 3, 3), 1)]
-        pools, naive_n, blocks = [('A', (4, 4, 8, 8))], 2, 2
-    else:
-        convs = [('A', (64, 3, 32, 32), (32, 3, 7, 7), 3), ('B', (64, 32, 16, 16), (64, 32, 3, 3), 1)]
-        pools, naive_n, blocks = [('A', (64, 32, 32, 32)), ('B', (64, 64, 16, 16))], 2, 7
+    convs, pools, naive_n, blocks = cases(smoke)
     print('\n'.join(environment()))
     rows, ratios = [], []
     for name, x_shape, w_shape, pad in convs:
@@ -161,6 +192,7 @@ def main(smoke=False):
         print(f'pool {name}: x {x_shape}, 2x2 windows, stride 2 (input after a ReLU)')
     print(f"\n{'layer':8} {'contender':24} {'fwd+bwd ms':>11}  note")
     for layer, contender, ms, note in rows: print(f'{layer:8} {contender:24} {ms:11.2f}  {note}')
+    print(f'load average at the end: {" ".join(f"{v:.2f}" for v in os.getloadavg())}')
     if smoke: return []
     if torch is None: print('\nPyTorch targets not checked: PyTorch is not installed')
     missed = []

@@ -14,7 +14,7 @@ from nbdev.processors import (populate_language, add_show_docs, exec_show_docs, 
                               strip_ansi, clean_magics, rm_header_dash, strip_hidden_metadata)
 
 DOCS = Path(__file__).resolve().parent
-EXTRA_PAGES = ['api.md']  # hand-written pages that follow the notebooks in the navigation
+EXTRA_PAGES = ['api.md', 'benchmarks.md', 'instructors.md']  # hand-written pages that follow the notebooks in the navigation
 
 
 def notebooks(nbs_path):

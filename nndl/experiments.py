@@ -5,11 +5,11 @@
 # %% auto #0
 __all__ = ['random_flips', 'HorizontalFlips', 'predict', 'confusion_matrix', 'plot_confusion_matrix', 'show_misclassified']
 
-# %% ../nbs/12_fc_experiments.ipynb #5d928425
+# %% ../nbs/12_fc_experiments.ipynb #3c0f1df6
 import numpy as np
 from .data_utils import to_rgb
 
-# %% ../nbs/12_fc_experiments.ipynb #2df45d0f
+# %% ../nbs/12_fc_experiments.ipynb #8b446743
 def random_flips(X, # images (N, C, H, W)
                  rng, # a NumPy random Generator
                 ): # a new array like X, each image mirrored left to right with probability 1/2
@@ -35,7 +35,7 @@ class HorizontalFlips:
         "Return the model's loss and gradients on randomly mirrored images (with `y`), or its scores on `X`."
         return self.model.loss(X if y is None else random_flips(X, self.rng), y)
 
-# %% ../nbs/12_fc_experiments.ipynb #b9af31a4
+# %% ../nbs/12_fc_experiments.ipynb #72e493e4
 def predict(model, # object with `loss(X)` returning scores (N, C)
             X, # inputs (N, ...)
             batch_size=500, # examples per forward pass
@@ -44,7 +44,7 @@ def predict(model, # object with `loss(X)` returning scores (N, C)
     if len(X) == 0: raise ValueError("predict: X holds no examples")
     return np.concatenate([model.loss(X[i:i + batch_size]).argmax(axis=1) for i in range(0, len(X), batch_size)])
 
-# %% ../nbs/12_fc_experiments.ipynb #22067a35
+# %% ../nbs/12_fc_experiments.ipynb #ef476d72
 def confusion_matrix(y, # true labels (N,), integers in [0, C)
                      y_pred, # predicted labels (N,), integers in [0, C)
                      num_classes, # C
@@ -59,7 +59,7 @@ def confusion_matrix(y, # true labels (N,), integers in [0, C)
                              f"from {v.min() if len(v) else None} to {v.max() if len(v) else None}")
     return np.bincount(num_classes * y + y_pred, minlength=num_classes**2).reshape(num_classes, num_classes)
 
-# %% ../nbs/12_fc_experiments.ipynb #d7a114d9
+# %% ../nbs/12_fc_experiments.ipynb #3bb54e49
 def plot_confusion_matrix(cm, # counts (C, C) from `confusion_matrix`
                           classes, # the C class names
                           ax=None, # a matplotlib axis to draw into; a new one if None
@@ -76,7 +76,7 @@ def plot_confusion_matrix(cm, # counts (C, C) from `confusion_matrix`
     ax.set(xlabel='predicted', ylabel='true', title=f'accuracy {np.trace(cm) / max(cm.sum(), 1):.3f}')
     return ax
 
-# %% ../nbs/12_fc_experiments.ipynb #cd7f53ec
+# %% ../nbs/12_fc_experiments.ipynb #357b259b
 def show_misclassified(X, # images in any layout `to_rgb` takes
                        y, # true labels (N,)
                        y_pred, # predicted labels (N,)

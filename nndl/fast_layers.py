@@ -5,19 +5,19 @@
 # %% auto #0
 __all__ = ['conv_forward_fast', 'conv_backward_fast', 'max_pool_forward_fast', 'max_pool_backward_fast']
 
-# %% ../nbs/13_conv.ipynb #4ec7fc9e
+# %% ../nbs/13_conv.ipynb #2a4b23a0
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from .layers import _conv_geometry, _pad
 
-# %% ../nbs/13_conv.ipynb #d2a6e9dc
+# %% ../nbs/13_conv.ipynb #8d32b1b1
 def _im2col(x, HH, WW, stride, pad):
-    "Copy every HH x WW window of the zero-padded `x` into a column: (N, C*HH*WW, H_out*W_out)."
+    "Copy every HH x WW window of the zero-padded `x` into a column: (C*HH*WW, N*H_out*W_out)."
     windows = sliding_window_view(_pad(x, pad), (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]  # a view: no copy
     N, C, H_out, W_out = windows.shape[:4]
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(N, C * HH * WW, H_out * W_out)  # the one copy
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
 
-# %% ../nbs/13_conv.ipynb #dc1195cc
+# %% ../nbs/13_conv.ipynb #195a4006
 def conv_forward_fast(x, # input, (N, C, H, W)
                       w, # filters, (F, C, HH, WW)
                       b, # biases, (F,)
@@ -26,32 +26,34 @@ def conv_forward_fast(x, # input, (N, C, H, W)
     "Compute the convolution forward pass as one matrix product with the im2col columns of `x`."
     stride, pad, H_out, W_out = _conv_geometry(x, w, b, conv_param)
     F, C, HH, WW = w.shape
-    cols = _im2col(x, HH, WW, stride, pad)                  # (N, K, H_out*W_out), K = C*HH*WW
-    out = (w.reshape(F, -1) @ cols).reshape(x.shape[0], F, H_out, W_out)  # (F, K) @ (N, K, P) -> (N, F, P)
-    out += b.reshape(F, 1, 1)
+    cols = _im2col(x, HH, WW, stride, pad)                             # (K, N*H_out*W_out), K = C*HH*WW
+    out_mat = (w.reshape(F, -1) @ cols).reshape(F, x.shape[0], H_out, W_out)
+    out = np.empty((x.shape[0], F, H_out, W_out), dtype=out_mat.dtype)
+    np.add(out_mat.transpose(1, 0, 2, 3), b.reshape(F, 1, 1), out=out)  # bias and layout in one pass
     return out, (x.shape, w, stride, pad, cols)
 
-# %% ../nbs/13_conv.ipynb #294335df
+# %% ../nbs/13_conv.ipynb #e0cfe6a1
 def _col2im(dcols, x_shape, HH, WW, stride, pad):
     "Add every entry of `dcols` back to the pixel `_im2col` copied it from; return dx (N, C, H, W)."
     N, C, H, W = x_shape
     H_out, W_out = (H + 2 * pad - HH) // stride + 1, (W + 2 * pad - WW) // stride + 1
-    dcols = dcols.reshape(N, C, HH, WW, H_out, W_out)
+    dcols = dcols.reshape(C, HH, WW, N, H_out, W_out)
     dxp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dcols.dtype)
-    for k, l in np.ndindex(HH, WW):  # one strided block per filter offset, HH * WW in all
-        dxp[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += dcols[:, :, k, l]
+    dxp_cn = dxp.transpose(1, 0, 2, 3)  # a (C, N, H, W) view, in the order of the rows of dcols
+    for k, l in np.ndindex(HH, WW):     # one strided block per filter offset, HH * WW in all
+        dxp_cn[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride] += dcols[:, k, l]
     return dxp[:, :, pad:pad + H, pad:pad + W]
 
-# %% ../nbs/13_conv.ipynb #5c448248
+# %% ../nbs/13_conv.ipynb #bb5ebeb7
 def conv_backward_fast(dout, # upstream gradient, (N, F, H_out, W_out)
                        cache, # (x shape, w, stride, pad, cols) from `conv_forward_fast`
                       ): # dx (N, C, H, W), dw (F, C, HH, WW), db (F,)
     "Compute the convolution gradients with two matrix products and col2im."
     x_shape, w, stride, pad, cols = cache
     F, C, HH, WW = w.shape
-    dout_mat = dout.reshape(dout.shape[0], F, -1)                                 # (N, F, P)
-    dw = (dout_mat @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)       # sum_n dout[n] cols[n]^T
-    dx = _col2im(w.reshape(F, -1).T @ dout_mat, x_shape, HH, WW, stride, pad)    # dcols[n] = W^T dout[n]
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(F, -1)                      # (F, N*H_out*W_out), like out_mat
+    dw = (dout_mat @ cols.T).reshape(w.shape)
+    dx = _col2im(w.reshape(F, -1).T @ dout_mat, x_shape, HH, WW, stride, pad)  # dcols = W_mat^T dout_mat
     return dx, dw, dout.sum(axis=(0, 2, 3))
 
 # %% ../nbs/14_pooling.ipynb #0f0c6fc5

@@ -94,7 +94,7 @@ def _backward(self:TwoLayerNet,
     grads = {}
     dh, grads['W2'], grads['b2'] = affine_backward(dscores, out_cache)
     if drop_cache is not None: dh = dropout_backward(dh, drop_cache)
-    _, grads['W1'], grads['b1'] = affine_relu_backward(dh, relu_cache)  # dX is not needed
+    _, grads['W1'], grads['b1'] = affine_relu_backward(dh, relu_cache, need_dx=False)  # dX: not needed
     return grads
 
 # %% ../nbs/09_fc_net.ipynb #f734a73c
@@ -197,11 +197,11 @@ def _affine_layernorm_relu_forward(x, w, b, gamma, beta, ln_param):
     out, relu_cache = relu_forward(a_ln)
     return out, (fc_cache, ln_cache, relu_cache)
 
-def _affine_layernorm_relu_backward(dout, cache):
-    "Backpropagate through the ReLU, layer normalization and the affine layer; return dx, dw, db, dgamma, dbeta."
+def _affine_layernorm_relu_backward(dout, cache, need_dx=True):
+    "Backpropagate through the ReLU, layer normalization and the affine layer; return dx (or None), dw, db, dgamma, dbeta."
     fc_cache, ln_cache, relu_cache = cache
     da, dgamma, dbeta = layernorm_backward(relu_backward(dout, relu_cache), ln_cache)
-    return (*affine_backward(da, fc_cache), dgamma, dbeta)
+    return (*affine_backward(da, fc_cache, need_dx), dgamma, dbeta)
 
 # %% ../nbs/09_fc_net.ipynb #49368244
 _SANDWICHES = {None: (affine_relu_forward, affine_relu_backward),
@@ -243,11 +243,11 @@ def _forward(self:FullyConnectedNet,
 # %% ../nbs/09_fc_net.ipynb #a33928b8
 @patch
 def _hidden_backward(self:FullyConnectedNet, dout, caches, i, grads):
-    "Backpropagate through hidden layer `i`, storing its parameters' gradients in `grads`; return dx."
+    "Backpropagate through hidden layer `i`, storing its parameters' gradients in `grads`; return dx (None for i = 1)."
     cache, drop_cache = caches
     if drop_cache is not None: dout = dropout_backward(dout, drop_cache)
     _, backward = _SANDWICHES[self.normalization]
-    dx, grads[f'W{i}'], grads[f'b{i}'], *dnorm = backward(dout, cache)
+    dx, grads[f'W{i}'], grads[f'b{i}'], *dnorm = backward(dout, cache, need_dx=i > 1)  # layer 1's dx is dX
     if dnorm: grads[f'gamma{i}'], grads[f'beta{i}'] = dnorm
     return dx
 
@@ -260,4 +260,4 @@ def _backward(self:FullyConnectedNet,
     L, grads = self.num_layers, {}
     dh, grads[f'W{L}'], grads[f'b{L}'] = affine_backward(dscores, caches[-1])
     for i in range(L - 1, 0, -1): dh = self._hidden_backward(dh, caches[i - 1], i, grads)
-    return grads  # the last dh is dX: not needed
+    return grads

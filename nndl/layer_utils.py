@@ -21,11 +21,12 @@ def affine_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
 # %% ../nbs/04_layer_utils.ipynb #03042762
 def affine_relu_backward(dout, # upstream gradient, (N, M)
                          cache, # (affine cache, relu cache) from `affine_relu_forward`
-                        ): # dx, dw, db
+                         need_dx=True, # False: dx is not computed (None), as in `affine_backward`
+                        ): # dx or None, dw, db
     "Backpropagate through ReLU, then through the affine layer."
     fc_cache, relu_cache = cache
     da = relu_backward(dout, relu_cache)
-    return affine_backward(da, fc_cache)
+    return affine_backward(da, fc_cache, need_dx)
 
 # %% ../nbs/05_batchnorm.ipynb #5762bd50
 def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
@@ -44,12 +45,13 @@ def affine_batchnorm_relu_forward(x, # input minibatch, (N, d_1, ..., d_k)
 # %% ../nbs/05_batchnorm.ipynb #0701038c
 def affine_batchnorm_relu_backward(dout, # upstream gradient, (N, M)
                                    cache, # (affine, batchnorm, relu caches) from `affine_batchnorm_relu_forward`
-                                  ): # dx, dw, db, dgamma, dbeta
+                                   need_dx=True, # False: dx is not computed (None), as in `affine_backward`
+                                  ): # dx or None, dw, db, dgamma, dbeta
     "Backpropagate through the ReLU, batch normalization and the affine layer."
     fc_cache, bn_cache, relu_cache = cache
     da_bn = relu_backward(dout, relu_cache)
     da, dgamma, dbeta = batchnorm_backward_alt(da_bn, bn_cache)
-    dx, dw, db = affine_backward(da, fc_cache)
+    dx, dw, db = affine_backward(da, fc_cache, need_dx)
     return dx, dw, db, dgamma, dbeta
 
 # %% ../nbs/16_cnn.ipynb #f78685b5

@@ -33,10 +33,11 @@ def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
 # %% ../nbs/01_affine.ipynb #db17e50a
 def affine_backward(dout, # upstream gradient, (N, M)
                     cache, # (x, w, b) from `affine_forward`
-                   ): # dx (N, d_1, ..., d_k), dw (D, M), db (M,)
+                    need_dx=True, # False: skip dx (returned as None), e.g. when x is the input data
+                   ): # dx (N, d_1, ..., d_k) or None, dw (D, M), db (M,)
     "Compute the gradients of the affine layer from the upstream gradient `dout`."
     x, w, b = cache
-    dx = (dout @ w.T).reshape(x.shape)
+    dx = (dout @ w.T).reshape(x.shape) if need_dx else None
     dw = x.reshape(x.shape[0], -1).T @ dout
     db = dout.sum(axis=0)
     return dx, dw, db
@@ -126,7 +127,7 @@ def _fill_bn_defaults(bn_param, x):
 
 def _update_running_averages(bn_param, mu, var):
     "Move the running averages in `bn_param` towards this minibatch's statistics."
-    m = bn_param['momentum']
+    m = float(bn_param['momentum'])  # a NumPy float64 here would make float32 running averages float64
     bn_param['running_mean'] = m * bn_param['running_mean'] + (1 - m) * mu
     bn_param['running_var'] = m * bn_param['running_var'] + (1 - m) * var
 
@@ -135,7 +136,7 @@ def batchnorm_forward(x, # input minibatch, (N, D)
                       gamma, # scale, (D,)
                       beta, # shift, (D,)
                       bn_param, # dict: mode, eps, momentum, running_mean, running_var; updated in place
-                     ): # out (N, D) and cache (mode, xhat, xc, std, istd, gamma)
+                     ): # out (N, D) and cache (mode, xhat, xc, istd, gamma)
     "Normalize each feature of `x` over the minibatch (train) or with running averages (test), then scale and shift."
     mode = bn_param.get('mode')
     _check_batchnorm_inputs(x, gamma, beta, mode)
@@ -148,17 +149,16 @@ def batchnorm_forward(x, # input minibatch, (N, D)
     else:
         xc = x - bn_param['running_mean']
         var = bn_param['running_var']
-    std = np.sqrt(var + bn_param['eps'])
-    istd = 1 / std
+    istd = 1 / np.sqrt(var + float(bn_param['eps']))  # 1 / sigma
     xhat = xc * istd
-    return gamma * xhat + beta, (mode, xhat, xc, std, istd, gamma)
+    return gamma * xhat + beta, (mode, xhat, xc, istd, gamma)
 
 # %% ../nbs/05_batchnorm.ipynb #fb43401c
 def batchnorm_backward(dout, # upstream gradient, (N, D)
-                       cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
+                       cache, # (mode, xhat, xc, istd, gamma) from `batchnorm_forward`
                       ): # dx (N, D), dgamma (D,), dbeta (D,)
     "Compute the batchnorm gradients by walking the computation graph backwards, node by node."
-    mode, xhat, xc, std, istd, gamma = cache
+    mode, xhat, xc, istd, gamma = cache
     N = dout.shape[0]
     dbeta = dout.sum(axis=0)            # out = y + beta
     dgamma = (dout * xhat).sum(axis=0)  # y = gamma * xhat
@@ -166,8 +166,8 @@ def batchnorm_backward(dout, # upstream gradient, (N, D)
     dxc = dxhat * istd                  # xhat = xc * istd, path into xc
     if mode == 'test': return dxc, dgamma, dbeta  # mu and var are constants
     distd = (dxhat * xc).sum(axis=0)    # xhat = xc * istd, path into istd
-    dstd = -distd / std ** 2            # istd = 1 / std
-    dvar = dstd / (2 * std)             # std = sqrt(var + eps)
+    dstd = -distd * istd ** 2           # istd = 1 / std
+    dvar = dstd * istd / 2              # std = sqrt(var + eps)
     dxc = dxc + 2 / N * xc * dvar       # var = mean(xc ** 2), second path into xc
     dmu = -dxc.sum(axis=0)              # xc = x - mu
     dx = dxc + dmu / N                  # mu = mean(x), second path into x
@@ -175,10 +175,10 @@ def batchnorm_backward(dout, # upstream gradient, (N, D)
 
 # %% ../nbs/05_batchnorm.ipynb #393b6838
 def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
-                           cache, # (mode, xhat, xc, std, istd, gamma) from `batchnorm_forward`
+                           cache, # (mode, xhat, xc, istd, gamma) from `batchnorm_forward`
                           ): # dx (N, D), dgamma (D,), dbeta (D,)
     "Compute the batchnorm gradients from the simplified closed form."
-    mode, xhat, xc, std, istd, gamma = cache
+    mode, xhat, xc, istd, gamma = cache
     dbeta = dout.sum(axis=0)
     dgamma = (dout * xhat).sum(axis=0)
     if mode == 'test': return dout * (gamma * istd), dgamma, dbeta  # mu and var are constants
@@ -210,8 +210,9 @@ def dropout_forward(x, # input of any shape, e.g. (N, H) activations
     p, mode = _check_dropout_param(dropout_param)
     if mode == 'test': return x, (dropout_param, None)
     rng = np.random.default_rng(dropout_param.get('seed'))  # private generator: global state untouched
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64  # integers cannot hold 1/p
-    mask = ((rng.random(x.shape) < p) / p).astype(dtype)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float64)  # integers cannot hold 1/p
+    u = rng.random(x.shape, dtype=np.float32 if dtype == np.float32 else np.float64)  # no float64 for float32
+    mask = (u < p) / dtype.type(p)  # booleans divided by a scalar of the dtype: 0 or 1/p in that dtype
     return x * mask, (dropout_param, mask)
 
 # %% ../nbs/06_dropout.ipynb #50f758a7
@@ -279,7 +280,7 @@ def layernorm_backward(dout, # upstream gradient, (N, D)
     dgamma = (dout * xhat).sum(axis=0)
     return _normalize_rows_backward(dout * gamma, xhat, istd), dgamma, dbeta
 
-# %% ../nbs/13_conv.ipynb #d5218c64
+# %% ../nbs/13_conv.ipynb #4c9c076a
 def _int_param(params, key, minimum, where):
     "Return `params[key]` as an int of at least `minimum`, raising a `ValueError` that names the key otherwise."
     if key not in params: raise ValueError(f"{where} has no '{key}'")
@@ -298,7 +299,7 @@ def _out_size(where, n, k, stride, pad=0):
                          f"so the windows do not fit evenly")
     return 1 + span // stride
 
-# %% ../nbs/13_conv.ipynb #56b97f56
+# %% ../nbs/13_conv.ipynb #4e5af6f9
 def _conv_geometry(x, w, b, conv_param):
     "Return `(stride, pad, H_out, W_out)`, raising a `ValueError` that names the problem unless the arguments fit."
     if np.ndim(x) != 4 or np.ndim(w) != 4:
@@ -315,7 +316,7 @@ def _pad(x, pad):
     "Zero-pad the last two axes of `x` (N, C, H, W) by `pad` on both sides."
     return np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
 
-# %% ../nbs/13_conv.ipynb #4affdd04
+# %% ../nbs/13_conv.ipynb #83680919
 def conv_forward_naive(x, # input, (N, C, H, W)
                        w, # filters, (F, C, HH, WW)
                        b, # biases, (F,)
@@ -331,7 +332,7 @@ def conv_forward_naive(x, # input, (N, C, H, W)
         out[n, f, i, j] = np.sum(window * w[f]) + b[f]
     return out, (x, w, b, conv_param)
 
-# %% ../nbs/13_conv.ipynb #2ef096bc
+# %% ../nbs/13_conv.ipynb #48de39a7
 def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
                         cache, # (x, w, b, conv_param) from `conv_forward_naive`
                        ): # dx (N, C, H, W), dw (F, C, HH, WW), db (F,)

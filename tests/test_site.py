@@ -115,9 +115,9 @@ def test_page(driver, site_url, page):
 
 
 def test_every_notebook_is_a_page_in_reading_order(driver, site_url):
-    "The navigation lists every notebook, in the order of their file names, and the API page."
+    "The navigation lists every notebook, in the order of their file names, then the API, benchmarks and instructors' pages."
     nbs = Path(__file__).resolve().parents[1] / 'nbs'
-    expected = [p.stem for p in sorted(nbs.glob('[!_]*.ipynb')) if p.stem != 'index'] + ['api']
+    expected = [p.stem for p in sorted(nbs.glob('[!_]*.ipynb')) if p.stem != 'index'] + ['api', 'benchmarks', 'instructors']
     load(driver, site_url + 'index.html')
     hrefs = driver.execute_script("""return [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
         .map(a => a.getAttribute('href'));""")
@@ -131,6 +131,25 @@ def test_math_and_plots_render(driver, site_url):
     figures = driver.execute_script("""return [...document.images].filter(i => i.src.includes('_images/')
         && i.naturalWidth > 200).length""")
     assert n_math > 10 and figures >= 1, (n_math, figures)
+
+
+def test_solutions_collapsed(driver, site_url):
+    "The exercises' solutions are collapsed on every page that has them, with their math typeset, and open on a click."
+    with_solutions = [p for p in pages() if 'class="solution"' in (SITE / p).read_text() and p != 'instructors.html']
+    assert len(with_solutions) >= 10, with_solutions
+    for page in with_solutions:
+        load(driver, site_url + page)
+        blocks = driver.execute_script("""return [...document.querySelectorAll('details.solution')].map(d => ({
+            open: d.open, summary: d.querySelector('summary').textContent, math: d.querySelectorAll('.math').length,
+            typeset: d.querySelectorAll('.math mjx-container').length, height: d.getBoundingClientRect().height}))""")
+        assert blocks and all(not b['open'] and b['summary'].startswith('Solution') for b in blocks), (page, blocks)
+        assert all(b['math'] == b['typeset'] for b in blocks), (page, blocks)
+        first = driver.find_element('css selector', 'details.solution summary')
+        driver.execute_script("arguments[0].scrollIntoView()", first)
+        first.click()
+        opened = driver.execute_script("""const d = document.querySelector('details.solution');
+            return [d.open, d.getBoundingClientRect().height]""")
+        assert opened[0] and opened[1] > 3 * blocks[0]['height'], (page, opened, blocks[0])
 
 
 def test_api_reference(driver, site_url):
