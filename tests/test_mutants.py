@@ -89,6 +89,17 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
     ('14_pooling', 'hits &= free', 'pass', 'fast backward routes the gradient to every tied maximum'),
     ('14_pooling', 'dx_entry += hits[..., k, l] * dout', 'dx_entry[...] = hits[..., k, l] * dout',
      'overlapping windows: assigned instead of added'),
+    ('16_cnn', 'return conv_backward_fast(relu_backward(dout, relu_cache), conv_cache)',
+     'return conv_backward_fast(dout, conv_cache)', 'conv sandwich skips the ReLU backward'),
+    ('16_cnn', 'spatial_batchnorm_backward(relu_backward(dout, relu_cache), bn_cache)', 'spatial_batchnorm_backward(dout, bn_cache)',
+     'batchnorm sandwich skips the ReLU backward'),
+    ('16_cnn', "dh1, grads['W2'], grads['b2'] = affine_relu_backward(dh2, cache2)",
+     "dh1, grads['W2'], grads['b2'] = affine_backward(dh2, cache2[0])", 'three-layer net skips the hidden ReLU backward'),
+    ('16_cnn', 'self._draw((F, C, k, k), C * k * k)', 'self._draw((F, C, k, k), k * k)', 'He fan-in of a filter without its channels'),
+    ('16_cnn', "bn_param['mode'] = mode", "bn_param['mode'] = 'train'", 'batchnorm left in train mode at test time'),
+    ('16_cnn', 'std = np.sqrt(2 / fan_in) if', 'std = np.sqrt(1 / fan_in) if', 'He initialization without the factor 2'),
+    ('16_cnn', 'if X.ndim != 4 or X.shape[1:] != image_shape:', 'if X.ndim != 4 or np.prod(X.shape[1:]) != np.prod(image_shape):',
+     'channels-last images accepted'),
 ]
 
 
