@@ -43,7 +43,7 @@ test-nbs: setup ## re-run the notebooks only (NB=nbs/01_affine.ipynb for one; NN
 
 # The training notebooks re-run without CIFAR-10 (NNDL_DATA is an empty folder, so they train on the digits),
 # slow cells included: the offline tier, run by CI after test-all. Add a notebook here when it trains.
-OFFLINE_NBS := nbs/12_fc_experiments.ipynb
+OFFLINE_NBS := nbs/12_fc_experiments.ipynb nbs/16_cnn.ipynb
 .PHONY: test-offline
 test-offline: setup ## re-run the training notebooks offline: CIFAR-10 hidden, digits thresholds, slow cells included
 	@empty=$$(mktemp -d); trap 'rm -rf "$$empty"' EXIT; \
