@@ -427,3 +427,6 @@ def test_reference_code_passes_every_check(edition, checkout, tmp_path):
     for nb in nbs:
         r = g[f'nbs/{nb}.ipynb']
         assert r['checks'] > 0 and r['passed'] == r['checks'] and r['failed_cells'] == 0, (nb, r)
+        # A check that did not run is a `#| slow` one (skipped with NNDL_SLOW=0), and the grade counts it apart.
+        skipped = [c for c in r['cells'] if c['check'] and c['outcome'] == 'skipped']
+        assert r['skipped'] == len(skipped) and all('#| slow' in c['error'] for c in skipped), (nb, skipped)

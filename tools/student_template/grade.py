@@ -77,8 +77,11 @@ def grade():
     out = {}
     for nb, cells in sorted(_results.items()):
         rows = [cells[k] for k in sorted(cells)]
-        checks = [r for r in rows if r['check']]
+        # A skipped check (a `#| slow` cell, run only with NNDL_SLOW=1) is neither passed nor failed:
+        # it is counted apart, not among the checks the grade is out of.
+        checks = [r for r in rows if r['check'] and r['outcome'] != 'skipped']
         out[nb] = dict(checks=len(checks), passed=sum(r['outcome'] == 'passed' for r in checks),
+                       skipped=sum(r['check'] and r['outcome'] == 'skipped' for r in rows),
                        failed_cells=sum(r['outcome'] == 'failed' for r in rows), cells=rows)
     return out
 
@@ -90,7 +93,8 @@ def pytest_terminal_summary(terminalreporter, config):
     tr.section('grade')
     mark = {'passed': 'pass', 'failed': 'FAIL', 'skipped': 'skip'}
     for nb, r in g.items():
-        tr.write_line(f"{nb}: {r['passed']} of {r['checks']} checks pass")
+        skipped = f" ({r['skipped']} slow checks skipped: NNDL_SLOW=1 runs them)" if r['skipped'] else ''
+        tr.write_line(f"{nb}: {r['passed']} of {r['checks']} checks pass{skipped}")
         for row in r['cells']:
             if not row['check'] and row['outcome'] != 'failed': continue
             kind = '' if row['check'] else '(not a check) '
