@@ -230,6 +230,16 @@ MUTANTS = [  # (notebook, correct line, buggy line, the bug)
      'dgamma = (dout * xhat).sum(axis=(0, 2, 3)) / N', 'group norm dgamma averaged over the examples'),
     ('15_spatial_norm', 'return gamma.reshape(1, C, 1, 1) * xhat + beta.reshape(1, C, 1, 1), (xhat, istd, gamma, G)',
      'return gamma.reshape(1, C, 1, 1) * xhat + beta.mean(), (xhat, istd, gamma, G)', 'group norm with one beta per layer'),
+    ('03_losses', 'dx[rows, y] = -active.sum(axis=1)',
+     'dx[rows, y] = active.sum(axis=1)', 'SVM gradient of the correct class with the wrong sign'),
+    ('09_fc_net', "_, grads['W1'], grads['b1'] = affine_relu_backward(dh, relu_cache, need_dx=False)",
+     "_, grads['W1'], grads['b1'] = affine_backward(dh, relu_cache[0], need_dx=False)", 'two-layer backward skips the hidden ReLU'),
+    ('07_layernorm', 'return gamma * xhat + beta, (xhat, istd, gamma)',
+     'return gamma * xhat - beta, (xhat, istd, gamma)', 'layer norm subtracts beta'),
+    ('05_batchnorm', 'return gamma * xhat + beta, (mode, xhat, xc, istd, gamma)',
+     'return gamma * xhat - beta, (mode, xhat, xc, istd, gamma)', 'batchnorm subtracts beta'),
+    ('06_dropout', "if mode == 'test': return x, (dropout_param, None)",
+     "if mode == 'test': return x * p, (dropout_param, None)", 'test mode scales by p (not inverted dropout)'),
 ]
 
 
