@@ -6,10 +6,10 @@
 __all__ = ['check_key', 'check_mode', 'check_ndim', 'check_shape', 'check_features', 'check_floating', 'check_dtype',
            'check_float_dtype', 'check_labels', 'check_int', 'check_number']
 
-# %% ../nbs/00a_checks.ipynb #64618d8e
+# %% ../nbs/00a_checks.ipynb #8958c10d
 import numpy as np
 
-# %% ../nbs/00a_checks.ipynb #c97e2bcd
+# %% ../nbs/00a_checks.ipynb #a76bb463
 def check_key(name, # the dict, for the message: "conv_param"
               params, # the dict to look in
               key, # the key it must have
@@ -20,7 +20,7 @@ def check_key(name, # the dict, for the message: "conv_param"
     if key not in params: raise ValueError(f"{name} has no '{key}'{hint}")
     return params[key]
 
-# %% ../nbs/00a_checks.ipynb #7355de40
+# %% ../nbs/00a_checks.ipynb #774640e0
 def check_mode(name, # the dict, for the message: "batchnorm_forward: bn_param"
                params, # the dict with a 'mode'
               ): # 'train' or 'test'
@@ -30,7 +30,7 @@ def check_mode(name, # the dict, for the message: "batchnorm_forward: bn_param"
         raise ValueError(f"{name}['mode'] must be 'train' or 'test', got {mode!r}")
     return mode
 
-# %% ../nbs/00a_checks.ipynb #2cbf3bf2
+# %% ../nbs/00a_checks.ipynb #2d78d902
 def check_ndim(name, # the argument, for the message: "batchnorm_forward: x"
                x, # the array (or anything np.ndim accepts)
                ndim, # the number of axes it must have
@@ -40,11 +40,11 @@ def check_ndim(name, # the argument, for the message: "batchnorm_forward: x"
     "Raise a `ValueError` unless `x` has `ndim` axes (at least `ndim` with `at_least`), naming the `layout` expected."
     n = np.ndim(x)
     if n < ndim if at_least else n != ndim:
-        need = f"have at least {ndim} axes" if at_least else f"be {ndim}-D"
+        need = f"have at least {ndim} ax{'is' if ndim == 1 else 'es'}" if at_least else f"be {ndim}-D"
         raise ValueError(f"{name} must {need} {layout}, got shape {np.shape(x)}")
     return x
 
-# %% ../nbs/00a_checks.ipynb #f4135efe
+# %% ../nbs/00a_checks.ipynb #a9a21267
 def check_shape(name, # the argument, for the message: "layernorm_forward: gamma"
                 a, # the array (or anything np.shape accepts)
                 shape, # the shape it must have
@@ -54,7 +54,7 @@ def check_shape(name, # the argument, for the message: "layernorm_forward: gamma
     if np.shape(a) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}{why}, got {np.shape(a)}")
     return a
 
-# %% ../nbs/00a_checks.ipynb #49357d4e
+# %% ../nbs/00a_checks.ipynb #88fdefa3
 def check_features(name, # the argument, for the message: "affine_forward: x"
                    x, # (N, d_1, ..., d_k) with at least one axis
                    D, # the number of features each example must flatten to
@@ -65,7 +65,7 @@ def check_features(name, # the argument, for the message: "affine_forward: x"
     if got != D: raise ValueError(f"{name} of shape {np.shape(x)} has {got} features per example, expected D = {D} ({source})")
     return x
 
-# %% ../nbs/00a_checks.ipynb #b5959f62
+# %% ../nbs/00a_checks.ipynb #d6a04254
 def check_floating(name, # the argument, for the message: "softmax_loss: scores x"
                    x, # an array, or anything np.asarray accepts
                   ): # x, unchanged
@@ -74,7 +74,7 @@ def check_floating(name, # the argument, for the message: "softmax_loss: scores 
     if not np.issubdtype(dtype, np.floating): raise TypeError(f"{name} must be floating-point, got dtype {dtype}")
     return x
 
-# %% ../nbs/00a_checks.ipynb #c043e918
+# %% ../nbs/00a_checks.ipynb #95a53305
 def check_dtype(name, # the argument, for the message: "batchnorm_forward: bn_param['running_mean']"
                 a, # must be a NumPy array
                 dtype, # the dtype it must have
@@ -86,7 +86,7 @@ def check_dtype(name, # the argument, for the message: "batchnorm_forward: bn_pa
     if a.dtype != dtype: raise TypeError(f"{name} must have dtype {np.dtype(dtype)}{why}, got {a.dtype}")
     return a
 
-# %% ../nbs/00a_checks.ipynb #81b0a443
+# %% ../nbs/00a_checks.ipynb #6aaaea83
 def check_float_dtype(name, # the argument, for the message: "dtype"
                       dtype, # a NumPy dtype or anything np.dtype accepts
                      ): # np.dtype(dtype)
@@ -97,7 +97,7 @@ def check_float_dtype(name, # the argument, for the message: "dtype"
         raise ValueError(f"{name} must be a floating-point type such as np.float32 or np.float64, got {dtype!r}")
     return dt
 
-# %% ../nbs/00a_checks.ipynb #8b5e2b1b
+# %% ../nbs/00a_checks.ipynb #1c3eef26
 def check_labels(name, # the argument, for the message: "softmax_loss: labels y"
                  y, # the labels, an array or anything np.asarray accepts
                  N, # how many labels there must be
@@ -112,7 +112,7 @@ def check_labels(name, # the argument, for the message: "softmax_loss: labels y"
     if bad.size: raise ValueError(f"{name}[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {C}")
     return y
 
-# %% ../nbs/00a_checks.ipynb #a8a2f393
+# %% ../nbs/00a_checks.ipynb #1140ab86
 def check_int(name, # the argument, for the message: "hidden_dims[0]"
               value, # the value to check
               least=1, # the smallest value allowed
@@ -123,7 +123,7 @@ def check_int(name, # the argument, for the message: "hidden_dims[0]"
         raise ValueError(f"{name} must be {need}, got {value!r}")
     return int(value)
 
-# %% ../nbs/00a_checks.ipynb #c112a3d2
+# %% ../nbs/00a_checks.ipynb #1881c65a
 def _describe(interval):
     "Say in words which numbers `interval` holds: '>= 0 and finite' for '[0, inf)', the interval itself otherwise."
     lo, hi = (s.strip() for s in interval[1:-1].split(','))

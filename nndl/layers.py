@@ -7,18 +7,17 @@ __all__ = ['affine_forward', 'affine_backward', 'relu_forward', 'relu_backward',
 
 # %% ../nbs/01_affine.ipynb #b99194c0
 import numpy as np
+from .checks import *
 
 # %% ../nbs/01_affine.ipynb #bb1bf515
 def _check_affine_inputs(x, w, b):
-    "Raise a `ValueError` naming the mismatch unless x, w and b fit together."
-    if x.ndim < 1 or w.ndim != 2 or b.ndim != 1:
-        raise ValueError(f"affine: need x (N, d_1, ..., d_k), w (D, M), b (M,); "
-                         f"got x {x.shape}, w {w.shape}, b {b.shape}")
-    D = int(np.prod(x.shape[1:]))
-    if D != w.shape[0]:
-        raise ValueError(f"affine: x {x.shape} flattens to D = {D} features, but w {w.shape} expects {w.shape[0]}")
-    if b.shape[0] != w.shape[1]:
-        raise ValueError(f"affine: b {b.shape} does not match the {w.shape[1]} outputs of w {w.shape}")
+    "Return `x`, `w`, `b` as arrays (lists are accepted, as NumPy accepts them), raising a `ValueError` unless they fit together."
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    check_ndim('affine_forward: x', x, 1, '(N, d_1, ..., d_k)', at_least=True)
+    check_ndim('affine_forward: w', w, 2, '(D, M)')
+    check_features('affine_forward: x', x, w.shape[0], f'the rows of w {w.shape}')
+    check_shape('affine_forward: b', b, w.shape[1:], f', one bias per column of w {w.shape}')
+    return x, w, b
 
 # %% ../nbs/01_affine.ipynb #8e2b249a
 def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
@@ -26,7 +25,7 @@ def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
                    b, # biases, (M,)
                   ): # out (N, M) and cache (x, w, b)
     "Compute the affine forward pass `out = x @ w + b`, flattening each example."
-    _check_affine_inputs(x, w, b)
+    x, w, b = _check_affine_inputs(x, w, b)
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
 
