@@ -56,27 +56,21 @@ def relu_backward(dout, # upstream gradient, same shape as the input
     return dout * (x > 0)
 
 # %% ../nbs/03_losses.ipynb #be2d3745
-def _check_scores_labels(x, y):
-    "Return `x, y` as arrays; raise unless x is (N, C) float scores and y (N,) integer labels in [0, C)."
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 2 or x.size == 0:
-        raise ValueError(f"loss: scores x must have shape (N, C) with N, C >= 1, got {x.shape}")
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"loss: scores x must be floating-point, got dtype {x.dtype}")
-    if not np.issubdtype(y.dtype, np.integer):  # nor is bool: a boolean index is a mask, not labels 0/1
-        raise TypeError(f"loss: labels y must have an integer dtype, got dtype {y.dtype}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"loss: labels y have shape {y.shape}, expected ({x.shape[0]},) for scores x {x.shape}")
-    bad = np.flatnonzero((y < 0) | (y >= x.shape[1]))  # negative labels would silently wrap around
-    if bad.size: raise ValueError(f"loss: label y[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {x.shape[1]}")
-    return x, y
+def _check_scores_labels(x, y,
+                         where, # the loss, for the messages
+                        ): # x and y as arrays
+    "Return `x, y` as arrays, raising unless x holds (N, C) floating-point scores and y N integer labels in [0, C)."
+    x = check_floating(f'{where}: scores x', check_ndim(f'{where}: scores x', np.asarray(x), 2, '(N, C)'))
+    N, C = x.shape
+    for n, what in ((N, 'N, the examples'), (C, 'C, the classes')): check_int(f"{where}: {what} of scores x {x.shape},", n)
+    return x, check_labels(f'{where}: labels y', y, N, C)
 
 # %% ../nbs/03_losses.ipynb #89492724
 def svm_loss(x, # scores, (N, C)
              y, # integer labels, (N,), each in [0, C)
             ): # loss (scalar of x's dtype) and dx (N, C)
     "Compute the mean multiclass hinge loss (margin 1) and its gradient with respect to the scores."
-    x, y = _check_scores_labels(x, y)
+    x, y = _check_scores_labels(x, y, 'svm_loss')
     rows = np.arange(x.shape[0])
     violations = x - x[rows, y][:, None] + 1
     violations[rows, y] = 0  # the correct class is not part of the sum
@@ -91,7 +85,7 @@ def softmax_loss(x, # scores, (N, C)
                  y, # integer labels, (N,), each in [0, C)
                 ): # loss (scalar of x's dtype) and dx (N, C)
     "Compute the mean softmax cross-entropy loss and its gradient with respect to the scores."
-    x, y = _check_scores_labels(x, y)
+    x, y = _check_scores_labels(x, y, 'softmax_loss')
     rows = np.arange(x.shape[0])
     shifted = x - x.max(axis=1, keepdims=True)  # largest score becomes 0: exp cannot overflow
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
