@@ -210,10 +210,36 @@ def step_rows(smoke, dims, N, threads):
     ratio = ms['nndl'] / ms['floor']
     out.append((f'the same step vs its BLAS floor (its matrix products alone: {ms["floor"]:.1f} ms)',
                 f"{ms['nndl']:.1f} ms: {ratio:.2f}x the floor", '<= 1.6x (aim 1.4x)', None if smoke else ratio <= 1.6))
-    return out
+    return out, ms['floor']
 
 
-def part_rows(smoke, dims, N):
+# Adam in NumPy: every ufunc call is one pass over the parameters, and Adam cannot take fewer than 12:
+# v = b1 v + (1 - b1) g (3: a scaled copy of g, v *= b1, v += it), a = b2 a + (1 - b2) g^2 (4), and
+# w - lr' v / (sqrt(a) + eps') (5: sqrt, + eps', divide, * lr', subtract), with both bias corrections
+# folded into lr' and eps' as Kingma and Ba suggest. nndl.optim's clearer version takes 13.
+ADAM_MIN_PASSES = 12
+
+
+def cheapest_pass(dims):
+    """The cheapest elementwise pass there is over every parameter array of the net: an in-place scaling
+    (one array read and written; every pass of Adam reads at least that)."""
+    arrays = [np.ones_like(v) for v in standard_net(dims).params.values()]
+    def scale():
+        for a in arrays: a *= 1.0
+    return sum(a.size for a in arrays), scale
+
+
+def torch_adam(dims, threads):
+    "PyTorch's Adam step alone on the standard net's parameters (its default multi-tensor kernels), or None."
+    try: import torch
+    except ImportError: return None
+    torch.set_num_threads(threads)
+    params = [torch.zeros(v.shape, requires_grad=True) for v in standard_net(dims).params.values()]
+    for q in params: q.grad = torch.ones(q.shape)
+    return torch.optim.Adam(params, lr=1e-3).step
+
+
+def piece_rows(smoke, dims, N):
     "Rows: where the time of a step goes, piece by piece, each with the time of its matrix products alone."
     parts = step_breakdown(dims, N, steps=3 if smoke else 40)
     products = time_blocks(products_of_pieces(dims, N), **(dict(repeats=3, block=2, pause=0) if smoke else
@@ -227,6 +253,29 @@ def part_rows(smoke, dims, N):
         out.append((f'  where the step goes: {name}', result, '', None))
     out.append((f'  (medians over {3 if smoke else 40} steps timed piece by piece inside the step: the step {parts["step"]:.1f} ms)',
                 '', '', None))
+    elementwise = sum(max(0.0, parts[k] - products[k]) for k in products)  # the layers' work beyond their products
+    return out, elementwise
+
+
+def attainable_rows(smoke, dims, threads, floor, elementwise):
+    """Rows: the fastest step NumPy allows: the BLAS floor, plus Adam at its fewest and cheapest passes,
+    plus the layers' elementwise work as measured; against the target."""
+    n, scale = cheapest_pass(dims)
+    tadam = torch_adam(dims, threads)
+    fns = {'pass': scale} | ({'torch adam': tadam} if tadam else {})
+    ms = time_blocks(fns, **(dict(repeats=3, block=2, pause=0) if smoke else dict(repeats=15, block=10, pause=0.1)))
+    adam_least = ADAM_MIN_PASSES * ms['pass']
+    best = floor + adam_least + elementwise
+    out = [('**What a NumPy step can attain at best** (NumPy runs elementwise work on one core, one pass per ufunc call)', '', '', None),
+           (f'  the cheapest pass over all {n:,} parameters: scaling them in place', f"{ms['pass']:.2f} ms", '', None),
+           (f'  Adam at its least: {ADAM_MIN_PASSES} passes, each as cheap as that', f'{adam_least:.1f} ms', '', None)]
+    if tadam:
+        out.append((f"  PyTorch's Adam alone on the same parameters (fused multi-tensor kernels, {threads} threads)",
+                    f"{ms['torch adam']:.1f} ms", '', None))
+    out.append(("  the layers' elementwise work in the step (batchnorm, ReLU, dropout, softmax: the pieces above minus their products)",
+                f'{elementwise:.1f} ms', '', None))
+    out.append(('  so the fastest NumPy step: BLAS floor + Adam at its least + that elementwise work',
+                f'{best:.1f} ms: {best / floor:.2f}x the floor', '<= 1.6x (the target above)', None))
     return out
 
 
@@ -235,7 +284,9 @@ def rows(smoke=False):
     from threadpoolctl import threadpool_info
     dims, N = (SMOKE if smoke else FULL).values()
     threads = max([p['num_threads'] for p in threadpool_info() if p.get('user_api') == 'blas'] or [1])
-    out = step_rows(smoke, dims, N, threads) + part_rows(smoke, dims, N)
+    step, floor = step_rows(smoke, dims, N, threads)
+    pieces, elementwise = piece_rows(smoke, dims, N)
+    out = step + pieces + attainable_rows(smoke, dims, threads, floor, elementwise)
     ep = epoch(smoke)
     out.append((f"one epoch through the Solver ({ep['images']} {ep['source']} images, batch {N}, Adam)",
                 f"{ep['seconds']:.1f} s, {ep['images'] / ep['seconds']:.0f} images/s", '< 60 s',

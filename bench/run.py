@@ -1,7 +1,7 @@
 """nndl's benchmarks as one table: `make bench` (targets asserted); `--smoke` runs tiny sizes with no targets (`make test` does).
 
 Usage: python bench/run.py [--smoke] [--write]. With --write the table and the machine it was measured
-on go into bench/RESULTS.md, which the docs site shows. Timings live here, never in the tests: they
+on go into the last section of bench/README.md, which the docs site shows. Timings live here, never in the tests: they
 depend on the machine and on its load.
 """
 import sys, time
@@ -14,7 +14,8 @@ from timing import load_average, machine, scheduling
 SECTIONS = [('The training step of the standard fully connected net', bench_step),
             ('Layers: batch normalization, affine; the optimizer', bench_layers),
             ('Layers: convolution and max pooling (the ConvNet chapter)', bench_conv)]
-RESULTS = Path(__file__).parent / 'RESULTS.md'
+README = Path(__file__).parent / 'README.md'
+MARK = '<!-- written by bench/run.py --write; the site shows what follows -->'
 
 
 def table(sections):
@@ -34,10 +35,9 @@ def main(argv):
     text = table(done)
     load = f'1-minute load average {load_before:.2f} at the start, {load_average():.2f} at the end{scheduling()}'
     print(f'Machine: {where}\n{load}\n\n{text}\n\n({time.perf_counter() - start:.0f} s)')
-    if '--write' in argv and not smoke:
-        RESULTS.write_text(f'# Benchmark results\n\nWritten by `bench/run.py --write`; how it measures: [README.md](README.md).\n\n'
-                           f'<!-- the site shows what follows -->\n'
-                           f'Measured on {time.strftime("%Y-%m-%d")}. Machine: {where}; {load}.\n\n{text}\n')
+    if '--write' in argv and not smoke:  # README.md's text up to the mark stays, the results after it are replaced
+        kept = README.read_text().split(MARK)[0]
+        README.write_text(f'{kept}{MARK}\nMeasured on {time.strftime("%Y-%m-%d")}. Machine: {where}; {load}.\n\n{text}\n')
     missed = [case for _, rows in done for case, _, _, ok in rows if ok is False]
     print('bench: smoke run, no targets' if smoke else
           ('bench: all targets met' if not missed else 'bench: MISSED ' + '; '.join(missed)))
