@@ -4,12 +4,12 @@
 
 # %% auto #0
 __all__ = ['check_key', 'check_mode', 'check_ndim', 'check_shape', 'check_features', 'check_floating', 'check_dtype',
-           'check_float_dtype', 'check_labels', 'check_int', 'check_number']
+           'check_float_dtype', 'check_labels', 'check_int', 'check_number', 'check_keep_probability']
 
-# %% ../nbs/00a_checks.ipynb #8958c10d
+# %% ../nbs/00a_checks.ipynb #a0255098
 import numpy as np
 
-# %% ../nbs/00a_checks.ipynb #a76bb463
+# %% ../nbs/00a_checks.ipynb #88add309
 def check_key(name, # the dict, for the message: "conv_param"
               params, # the dict to look in
               key, # the key it must have
@@ -20,7 +20,7 @@ def check_key(name, # the dict, for the message: "conv_param"
     if key not in params: raise ValueError(f"{name} has no '{key}'{hint}")
     return params[key]
 
-# %% ../nbs/00a_checks.ipynb #774640e0
+# %% ../nbs/00a_checks.ipynb #d80ce1e4
 def check_mode(name, # the dict, for the message: "batchnorm_forward: bn_param"
                params, # the dict with a 'mode'
               ): # 'train' or 'test'
@@ -30,7 +30,7 @@ def check_mode(name, # the dict, for the message: "batchnorm_forward: bn_param"
         raise ValueError(f"{name}['mode'] must be 'train' or 'test', got {mode!r}")
     return mode
 
-# %% ../nbs/00a_checks.ipynb #2d78d902
+# %% ../nbs/00a_checks.ipynb #fb824885
 def check_ndim(name, # the argument, for the message: "batchnorm_forward: x"
                x, # the array (or anything np.ndim accepts)
                ndim, # the number of axes it must have
@@ -44,7 +44,7 @@ def check_ndim(name, # the argument, for the message: "batchnorm_forward: x"
         raise ValueError(f"{name} must {need} {layout}, got shape {np.shape(x)}")
     return x
 
-# %% ../nbs/00a_checks.ipynb #a9a21267
+# %% ../nbs/00a_checks.ipynb #3f699ee5
 def check_shape(name, # the argument, for the message: "layernorm_forward: gamma"
                 a, # the array (or anything np.shape accepts)
                 shape, # the shape it must have
@@ -54,7 +54,7 @@ def check_shape(name, # the argument, for the message: "layernorm_forward: gamma
     if np.shape(a) != tuple(shape): raise ValueError(f"{name} must have shape {tuple(shape)}{why}, got {np.shape(a)}")
     return a
 
-# %% ../nbs/00a_checks.ipynb #88fdefa3
+# %% ../nbs/00a_checks.ipynb #35be09ee
 def check_features(name, # the argument, for the message: "affine_forward: x"
                    x, # (N, d_1, ..., d_k) with at least one axis
                    D, # the number of features each example must flatten to
@@ -65,7 +65,7 @@ def check_features(name, # the argument, for the message: "affine_forward: x"
     if got != D: raise ValueError(f"{name} of shape {np.shape(x)} has {got} features per example, expected D = {D} ({source})")
     return x
 
-# %% ../nbs/00a_checks.ipynb #d6a04254
+# %% ../nbs/00a_checks.ipynb #aa03da23
 def check_floating(name, # the argument, for the message: "softmax_loss: scores x"
                    x, # an array, or anything np.asarray accepts
                   ): # x, unchanged
@@ -74,7 +74,7 @@ def check_floating(name, # the argument, for the message: "softmax_loss: scores 
     if not np.issubdtype(dtype, np.floating): raise TypeError(f"{name} must be floating-point, got dtype {dtype}")
     return x
 
-# %% ../nbs/00a_checks.ipynb #95a53305
+# %% ../nbs/00a_checks.ipynb #2facc0b8
 def check_dtype(name, # the argument, for the message: "batchnorm_forward: bn_param['running_mean']"
                 a, # must be a NumPy array
                 dtype, # the dtype it must have
@@ -86,7 +86,7 @@ def check_dtype(name, # the argument, for the message: "batchnorm_forward: bn_pa
     if a.dtype != dtype: raise TypeError(f"{name} must have dtype {np.dtype(dtype)}{why}, got {a.dtype}")
     return a
 
-# %% ../nbs/00a_checks.ipynb #6aaaea83
+# %% ../nbs/00a_checks.ipynb #b12643cf
 def check_float_dtype(name, # the argument, for the message: "dtype"
                       dtype, # a NumPy dtype or anything np.dtype accepts
                      ): # np.dtype(dtype)
@@ -97,7 +97,7 @@ def check_float_dtype(name, # the argument, for the message: "dtype"
         raise ValueError(f"{name} must be a floating-point type such as np.float32 or np.float64, got {dtype!r}")
     return dt
 
-# %% ../nbs/00a_checks.ipynb #1c3eef26
+# %% ../nbs/00a_checks.ipynb #a10d852a
 def check_labels(name, # the argument, for the message: "softmax_loss: labels y"
                  y, # the labels, an array or anything np.asarray accepts
                  N, # how many labels there must be
@@ -112,7 +112,7 @@ def check_labels(name, # the argument, for the message: "softmax_loss: labels y"
     if bad.size: raise ValueError(f"{name}[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {C}")
     return y
 
-# %% ../nbs/00a_checks.ipynb #1140ab86
+# %% ../nbs/00a_checks.ipynb #f46c0b08
 def check_int(name, # the argument, for the message: "hidden_dims[0]"
               value, # the value to check
               least=1, # the smallest value allowed
@@ -123,7 +123,7 @@ def check_int(name, # the argument, for the message: "hidden_dims[0]"
         raise ValueError(f"{name} must be {need}, got {value!r}")
     return int(value)
 
-# %% ../nbs/00a_checks.ipynb #1881c65a
+# %% ../nbs/00a_checks.ipynb #6f359cc9
 def _describe(interval):
     "Say in words which numbers `interval` holds: '>= 0 and finite' for '[0, inf)', the interval itself otherwise."
     lo, hi = (s.strip() for s in interval[1:-1].split(','))
@@ -144,3 +144,11 @@ def check_number(name, # the argument, for the message: "config['learning_rate']
     inside = (lo < x if interval[0] == '(' else lo <= x) and (x < hi if interval[-1] == ')' else x <= hi)
     if not inside: raise ValueError(f"{name} must be {_describe(interval)}, got {value!r}{hint}")  # NaN is never inside
     return x
+
+# %% ../nbs/00a_checks.ipynb #79970e76
+def check_keep_probability(name, # the argument, for the message: "dropout_param['p']"
+                           p, # the value to check
+                          ): # float(p)
+    "Return `p` as a float, raising unless it is a keep probability, in (0, 1]."
+    return check_number(name, p, '(0, 1]', ": it is the keep probability, the chance that a unit is kept (1 keeps every unit: no dropout); "
+                        "PyTorch's p is the drop probability: nndl p = 1 - torch p")
