@@ -95,19 +95,26 @@ def softmax_loss(x, # scores, (N, C)
     return loss, dx / x.shape[0]
 
 # %% ../nbs/05_batchnorm.ipynb #b848c0a6
-def _check_batchnorm_inputs(x, gamma, beta, mode):
-    "Raise a `ValueError` naming the problem unless x, gamma, beta and mode fit together."
-    if mode not in ('train', 'test'):
-        raise ValueError(f"batchnorm: bn_param['mode'] must be 'train' or 'test', got {mode!r}")
-    if np.ndim(x) != 2:
-        raise ValueError(f"batchnorm: x must be 2-D (N, D), got shape {np.shape(x)}")
-    D = x.shape[1]
-    if np.shape(gamma) != (D,) or np.shape(beta) != (D,):
-        raise ValueError(f"batchnorm: gamma and beta must have shape ({D},) to match x {x.shape}, "
-                         f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-    if mode == 'train' and x.shape[0] < 2:
-        raise ValueError(f"batch normalization needs at least 2 examples per minibatch in train mode, "
-                         f"got x {x.shape}; use mode='test'")
+def _check_scale_shift(x, gamma, beta,
+                       where, # the layer, for the messages
+                       layout='(N, D)', # the axes x must have
+                       per='feature', # what axis 1 of x holds
+                      ):
+    "Raise a `ValueError` unless `x` has the `layout` and `gamma`, `beta` one value per entry of its axis 1."
+    check_ndim(f'{where}: x', x, layout.count(',') + 1, layout)
+    for name, a in (('gamma', gamma), ('beta', beta)): check_shape(f'{where}: {name}', a, x.shape[1:2], f', one per {per} of x {x.shape}')
+
+def _check_batchnorm_inputs(x, gamma, beta, bn_param, where='batchnorm_forward', layout='(N, D)', per='feature'):
+    "Return the mode; raise an error naming the problem unless x, gamma, beta and bn_param fit together."
+    mode = check_mode(f'{where}: bn_param', bn_param)
+    _check_scale_shift(x, gamma, beta, where, layout, per)
+    if mode == 'train' and x.size < 2 * x.shape[1]:  # one value per feature: each is its own mean, xhat = 0
+        raise ValueError(f"{where} needs at least 2 values per {per} in train mode, got x {x.shape}; use mode='test'")
+    for key in ('running_mean', 'running_var'):  # the caller's own, if any: checked before anything is computed
+        if key in bn_param:
+            check_dtype(f"{where}: bn_param['{key}']", bn_param[key], x.dtype, ' (the dtype of x)')
+            check_shape(f"{where}: bn_param['{key}']", bn_param[key], x.shape[1:2], f', one per {per} of x {x.shape}')
+    return mode
 
 # %% ../nbs/05_batchnorm.ipynb #a8830545
 def _fill_bn_defaults(bn_param, x):
@@ -131,8 +138,7 @@ def batchnorm_forward(x, # input minibatch, (N, D)
                       bn_param, # dict: mode, eps, momentum, running_mean, running_var; updated in place
                      ): # out (N, D) and cache (mode, xhat, xc, istd, gamma)
     "Normalize each feature of `x` over the minibatch (train) or with running averages (test), then scale and shift."
-    mode = bn_param.get('mode')
-    _check_batchnorm_inputs(x, gamma, beta, mode)
+    mode = _check_batchnorm_inputs(x, gamma, beta, bn_param)
     _fill_bn_defaults(bn_param, x)
     if mode == 'train':
         mu = x.mean(axis=0)
@@ -225,20 +231,6 @@ def _normalize_rows(x, # (N, D): each row is standardized on its own
     istd = 1 / np.sqrt((xc ** 2).mean(axis=1, keepdims=True) + eps)
     return xc * istd, istd
 
-# %% ../nbs/07_layernorm.ipynb #ce9d7738
-def _check_scale_shift(x, gamma, beta,
-                       name, # the layer, for the message
-                       layout, # the shape x must have, e.g. '(N, D)'
-                       per, # what axis 1 of x holds, e.g. 'feature'
-                      ):
-    "Raise a `ValueError` naming the problem unless `x` has the `layout` and `gamma`, `beta` one value per entry of its axis 1."
-    if np.ndim(x) != layout.count(',') + 1:
-        raise ValueError(f"{name}: x must be {layout.count(',') + 1}-D {layout}, got shape {np.shape(x)}")
-    n = x.shape[1]
-    if np.shape(gamma) != (n,) or np.shape(beta) != (n,):
-        raise ValueError(f"{name}: gamma and beta must have shape ({n},), one per {per} of x {x.shape}, "
-                         f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-
 # %% ../nbs/07_layernorm.ipynb #95344134
 def layernorm_forward(x, # input minibatch, (N, D)
                       gamma, # scale, (D,)
@@ -246,9 +238,9 @@ def layernorm_forward(x, # input minibatch, (N, D)
                       ln_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                      ): # out (N, D) and cache (xhat, istd, gamma)
     "Normalize each example of `x` over its own features, then scale and shift each feature."
-    _check_scale_shift(x, gamma, beta, 'layernorm', '(N, D)', 'feature')
-    if x.shape[1] < 2:
-        raise ValueError(f"layer normalization needs at least 2 features per example, got x {x.shape}")
+    _check_scale_shift(x, gamma, beta, 'layernorm_forward')
+    if x.shape[1] < 2:  # one feature per example: each is its own mean, xhat = 0
+        raise ValueError(f"layernorm_forward needs at least 2 features per example, got x {x.shape}")
     xhat, istd = _normalize_rows(x, ln_param.get('eps', 1e-5))
     return gamma * xhat + beta, (xhat, istd, gamma)
 
@@ -395,10 +387,7 @@ def spatial_batchnorm_forward(x, # input, (N, C, H, W)
                               bn_param, # dict as for `batchnorm_forward`; running averages of shape (C,)
                              ): # out (N, C, H, W) and cache (shape of x, batchnorm cache)
     "Batch-normalize each channel of `x` over the examples and the pixels."
-    _check_scale_shift(x, gamma, beta, 'spatial batchnorm', '(N, C, H, W)', 'channel')
-    N, C, H, W = x.shape
-    if bn_param.get('mode') == 'train' and N * H * W < 2:
-        raise ValueError(f"spatial batchnorm needs at least 2 values per channel (N*H*W) in train mode, got x {x.shape}")
+    _check_batchnorm_inputs(x, gamma, beta, bn_param, 'spatial_batchnorm_forward', '(N, C, H, W)', 'channel')
     out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
     return _channels_first(out, x.shape), (x.shape, cache)
 
@@ -415,10 +404,10 @@ def spatial_batchnorm_backward(dout, # upstream gradient, (N, C, H, W)
 def _check_groups(x, G):
     "Raise a `ValueError` unless `G` is a positive integer dividing the channels of `x`, with groups of 2 values or more."
     N, C, H, W = x.shape
-    if isinstance(G, bool) or not isinstance(G, (int, np.integer)) or G < 1 or C % G:
-        raise ValueError(f"spatial groupnorm: G must be a positive integer that divides C = {C}, got G = {G!r}")
+    check_int('spatial_groupnorm_forward: G', G)
+    if C % G: raise ValueError(f"spatial_groupnorm_forward: G = {G} groups must divide the C = {C} channels of x {x.shape}")
     if C // G * H * W < 2:
-        raise ValueError(f"group normalization needs at least 2 values per group, got x {x.shape} "
+        raise ValueError(f"spatial_groupnorm_forward needs at least 2 values per group, got x {x.shape} "
                          f"with G = {G} (C/G * H * W = {C // G * H * W})")
 
 # %% ../nbs/15_spatial_norm.ipynb #21bc3fb0
@@ -429,7 +418,7 @@ def spatial_groupnorm_forward(x, # input, (N, C, H, W)
                               gn_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                              ): # out (N, C, H, W) and cache (xhat, istd, gamma, G)
     "Normalize each group of C/G channels of each example over its channels and pixels, then scale and shift each channel."
-    _check_scale_shift(x, gamma, beta, 'spatial groupnorm', '(N, C, H, W)', 'channel')
+    _check_scale_shift(x, gamma, beta, 'spatial_groupnorm_forward', '(N, C, H, W)', 'channel')
     _check_groups(x, G)
     N, C, H, W = x.shape
     xhat, istd = _normalize_rows(x.reshape(N * G, -1), gn_param.get('eps', 1e-5))
