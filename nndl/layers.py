@@ -188,18 +188,9 @@ def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
 # %% ../nbs/06_dropout.ipynb #6516350c
 def _check_dropout_param(dropout_param):
     "Return `(p, mode)` from `dropout_param`, raising an error that names what is wrong."
-    if 'mode' not in dropout_param: raise ValueError("dropout_param has no 'mode'; set it to 'train' or 'test'")
-    mode = dropout_param['mode']
-    if mode not in ('train', 'test'): raise ValueError(f"dropout_param['mode'] must be 'train' or 'test', got {mode!r}")
-    if 'p' not in dropout_param: raise ValueError("dropout_param has no 'p', the keep probability in (0, 1]")
-    p = dropout_param['p']
-    if not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"dropout_param['p'] must be a number, got {type(p).__name__} {p!r}")
-    # `not 0 < p <= 1` is also True for NaN, which fails every comparison
-    if not 0 < p <= 1:
-        raise ValueError(f"dropout_param['p'] = {p}: p is the keep probability, must be in (0, 1] "
-                         f"(p = 1 is no dropout; PyTorch's p is the drop probability, nndl p = 1 - torch p)")
-    return float(p), mode
+    mode = check_mode('dropout_forward: dropout_param', dropout_param)
+    p = check_key('dropout_forward: dropout_param', dropout_param, 'p', ': the keep probability, in (0, 1]')
+    return check_keep_probability("dropout_forward: dropout_param['p']", p), mode
 
 # %% ../nbs/06_dropout.ipynb #dccfed37
 def dropout_forward(x, # input of any shape, e.g. (N, H) activations
@@ -268,11 +259,7 @@ def layernorm_backward(dout, # upstream gradient, (N, D)
 # %% ../nbs/13_conv.ipynb #4c9c076a
 def _int_param(params, key, minimum, where):
     "Return `params[key]` as an int of at least `minimum`, raising a `ValueError` that names the key otherwise."
-    if key not in params: raise ValueError(f"{where} has no '{key}'")
-    value = params[key]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}['{key}'] must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(f"{where}['{key}']", check_key(where, params, key), minimum)
 
 def _out_size(where, n, k, stride, pad=0):
     "Return the number of windows `1 + (n + 2*pad - k) // stride`, raising a `ValueError` unless they tile the padded input exactly."
@@ -287,12 +274,11 @@ def _out_size(where, n, k, stride, pad=0):
 # %% ../nbs/13_conv.ipynb #4e5af6f9
 def _conv_geometry(x, w, b, conv_param):
     "Return `(stride, pad, H_out, W_out)`, raising a `ValueError` that names the problem unless the arguments fit."
-    if np.ndim(x) != 4 or np.ndim(w) != 4:
-        raise ValueError(f"conv: need x (N, C, H, W) and w (F, C, HH, WW), got x {np.shape(x)} and w {np.shape(w)}")
+    check_ndim('conv: x', x, 4, '(N, C, H, W)')
+    check_ndim('conv: w', w, 4, '(F, C, HH, WW)')
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"conv: x {x.shape} has C = {x.shape[1]} channels, but the filters w {w.shape} have {w.shape[1]}")
-    if np.shape(b) != w.shape[:1]:
-        raise ValueError(f"conv: b must have shape ({w.shape[0]},), one bias per filter of w {w.shape}, got {np.shape(b)}")
+    check_shape('conv: b', b, w.shape[:1], f', one bias per filter of w {w.shape}')
     stride, pad = _int_param(conv_param, 'stride', 1, 'conv_param'), _int_param(conv_param, 'pad', 0, 'conv_param')
     H_out = _out_size('conv height', x.shape[2], w.shape[2], stride, pad)
     return stride, pad, H_out, _out_size('conv width', x.shape[3], w.shape[3], stride, pad)
@@ -337,7 +323,7 @@ def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
 # %% ../nbs/14_pooling.ipynb #0e44f57f
 def _pool_geometry(x, pool_param):
     "Return `(pool_height, pool_width, stride, H_out, W_out)`, raising a `ValueError` that names the problem unless they fit `x`."
-    if np.ndim(x) != 4: raise ValueError(f"max pool: need x (N, C, H, W), got shape {np.shape(x)}")
+    check_ndim('max pool: x', x, 4, '(N, C, H, W)')
     ph, pw, stride = (_int_param(pool_param, key, 1, 'pool_param') for key in ('pool_height', 'pool_width', 'stride'))
     H_out = _out_size('max pool height', x.shape[2], ph, stride)
     return ph, pw, stride, H_out, _out_size('max pool width', x.shape[3], pw, stride)
