@@ -8,30 +8,26 @@ __all__ = ['TwoLayerNet', 'FullyConnectedNet']
 # %% ../nbs/09_fc_net.ipynb #1d2cbe8e
 import numpy as np
 from fastcore.basics import patch
+from .checks import *
 from .layers import *
-from .layers import _check_scores_labels
 from .layer_utils import *
 
 # %% ../nbs/09_fc_net.ipynb #d0b8cac2
-def _check_size(name, value):
-    "Raise a `ValueError` naming `name` unless `value` is a positive integer."
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+_check_size = check_int  # the name nndl.cnn imports
 
 def _check_net_settings(dropout, reg, weight_scale, dtype):
-    "Raise a `ValueError` naming the setting that cannot work."
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) or not 0 < dropout <= 1:
-        raise ValueError(f"dropout = {dropout!r}: it is the keep probability, must be in (0, 1] (1 means no dropout)")
-    if not reg >= 0: raise ValueError(f"reg must be >= 0, got {reg!r}")
-    if not weight_scale > 0: raise ValueError(f"weight_scale must be > 0, got {weight_scale!r}")
-    if not np.issubdtype(dtype, np.floating): raise ValueError(f"dtype must be a floating-point type, got {dtype!r}")
+    "Raise an error naming the setting that cannot work."
+    check_keep_probability('dropout', dropout)
+    check_number('reg', reg, '[0, inf)')
+    check_number('weight_scale', weight_scale, '(0, inf)')
+    check_float_dtype('dtype', dtype)
 
 # %% ../nbs/09_fc_net.ipynb #ce1074b6
 class _SoftmaxNet:
     "Settings and parameters shared by the networks of `nndl.fc_net`; subclasses add the layers."
     def __init__(self, input_dim, num_classes, dropout, reg, weight_scale, dtype, seed):
-        _check_size('input_dim', input_dim)
-        _check_size('num_classes', num_classes)
+        check_int('input_dim', input_dim)
+        check_int('num_classes', num_classes)
         _check_net_settings(dropout, reg, weight_scale, dtype)
         self.input_dim, self.num_classes, self.reg, self.weight_scale = input_dim, num_classes, reg, weight_scale
         self.dtype = np.dtype(dtype)
@@ -57,7 +53,7 @@ class TwoLayerNet(_SoftmaxNet):
                  seed=None, # seed for the dropout masks (None: fresh masks on every call)
                 ):
         super().__init__(input_dim, num_classes, dropout, reg, weight_scale, dtype, seed)
-        _check_size('hidden_dims', hidden_dims)
+        check_int('hidden_dims', hidden_dims)
         self.hidden_dims = hidden_dims
         self._add_affine(1, input_dim, hidden_dims)
         self._add_affine(2, hidden_dims, num_classes)
@@ -109,17 +105,13 @@ def _add_l2(loss, grads, params, reg):
     return loss, grads
 
 # %% ../nbs/09_fc_net.ipynb #0a0e4f2e
-def _prepare_input(X, input_dim, dtype):
+def _prepare_input(X, input_dim, dtype,
+                   where, # the method, for the messages
+                  ): # X as an array of dtype
     "Return `X` in `dtype` (converted only if needed); raise unless each example has `input_dim` features."
-    X = np.asarray(X)
-    if X.ndim < 2 or int(np.prod(X.shape[1:])) != input_dim:
-        raise ValueError(f"X has shape {X.shape}: expected (N, ...) with input_dim = {input_dim} "
-                         f"features per example, got {int(np.prod(X.shape[1:])) if X.ndim > 1 else 'no batch axis'}")
+    X = check_ndim(f'{where}: X', np.asarray(X), 2, '(N, d_1, ..., d_k)', at_least=True)
+    check_features(f'{where}: X', X, input_dim, "the net's input_dim")
     return X.astype(dtype, copy=False)
-
-def _check_labels(y, N, C, dtype):
-    "Raise unless `y` holds N integer labels in [0, C), using the softmax loss's own check."
-    _check_scores_labels(np.broadcast_to(np.zeros((), dtype), (N, C)), y)
 
 # %% ../nbs/09_fc_net.ipynb #ae8868fa
 @patch
@@ -128,8 +120,8 @@ def loss(self:_SoftmaxNet,
          y=None, # integer labels (N,) in [0, C), or None for a test-time forward pass
         ): # scores (N, C) if y is None, else (loss, grads) with grads keyed like params
     "Compute the class scores (no labels), or the loss and the gradient of every parameter."
-    X = _prepare_input(X, self.input_dim, self.dtype)
-    if y is not None: _check_labels(y, X.shape[0], self.num_classes, self.dtype)
+    X = _prepare_input(X, self.input_dim, self.dtype, f'{type(self).__name__}.loss')
+    if y is not None: check_labels(f'{type(self).__name__}.loss: labels y', y, X.shape[0], self.num_classes)
     mode = 'test' if y is None else 'train'
     scores, caches = self._forward(X, mode)
     if y is None: return scores
@@ -141,7 +133,7 @@ def _check_hidden_dims(hidden_dims):
     "Return `hidden_dims` as a list; raise unless it is a non-empty sequence of positive integers."
     if isinstance(hidden_dims, (str, bytes)) or not hasattr(hidden_dims, '__len__') or len(hidden_dims) == 0:
         raise ValueError(f"hidden_dims must be a non-empty list of positive integers, one per hidden layer, got {hidden_dims!r}")
-    for i, h in enumerate(hidden_dims): _check_size(f'hidden_dims[{i}]', h)
+    for i, h in enumerate(hidden_dims): check_int(f'hidden_dims[{i}]', h)
     return [int(h) for h in hidden_dims]
 
 def _check_normalization(normalization, use_batchnorm):

@@ -7,18 +7,17 @@ __all__ = ['affine_forward', 'affine_backward', 'relu_forward', 'relu_backward',
 
 # %% ../nbs/01_affine.ipynb #b99194c0
 import numpy as np
+from .checks import *
 
 # %% ../nbs/01_affine.ipynb #bb1bf515
 def _check_affine_inputs(x, w, b):
-    "Raise a `ValueError` naming the mismatch unless x, w and b fit together."
-    if x.ndim < 1 or w.ndim != 2 or b.ndim != 1:
-        raise ValueError(f"affine: need x (N, d_1, ..., d_k), w (D, M), b (M,); "
-                         f"got x {x.shape}, w {w.shape}, b {b.shape}")
-    D = int(np.prod(x.shape[1:]))
-    if D != w.shape[0]:
-        raise ValueError(f"affine: x {x.shape} flattens to D = {D} features, but w {w.shape} expects {w.shape[0]}")
-    if b.shape[0] != w.shape[1]:
-        raise ValueError(f"affine: b {b.shape} does not match the {w.shape[1]} outputs of w {w.shape}")
+    "Return `x`, `w`, `b` as arrays (lists are accepted, as NumPy accepts them), raising a `ValueError` unless they fit together."
+    x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
+    check_ndim('affine_forward: x', x, 1, '(N, d_1, ..., d_k)', at_least=True)
+    check_ndim('affine_forward: w', w, 2, '(D, M)')
+    check_features('affine_forward: x', x, w.shape[0], f'the rows of w {w.shape}')
+    check_shape('affine_forward: b', b, w.shape[1:], f', one bias per column of w {w.shape}')
+    return x, w, b
 
 # %% ../nbs/01_affine.ipynb #8e2b249a
 def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
@@ -26,7 +25,7 @@ def affine_forward(x, # input minibatch, (N, d_1, ..., d_k)
                    b, # biases, (M,)
                   ): # out (N, M) and cache (x, w, b)
     "Compute the affine forward pass `out = x @ w + b`, flattening each example."
-    _check_affine_inputs(x, w, b)
+    x, w, b = _check_affine_inputs(x, w, b)
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w, b)
 
@@ -57,27 +56,21 @@ def relu_backward(dout, # upstream gradient, same shape as the input
     return dout * (x > 0)
 
 # %% ../nbs/03_losses.ipynb #be2d3745
-def _check_scores_labels(x, y):
-    "Return `x, y` as arrays; raise unless x is (N, C) float scores and y (N,) integer labels in [0, C)."
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim != 2 or x.size == 0:
-        raise ValueError(f"loss: scores x must have shape (N, C) with N, C >= 1, got {x.shape}")
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"loss: scores x must be floating-point, got dtype {x.dtype}")
-    if not np.issubdtype(y.dtype, np.integer):  # nor is bool: a boolean index is a mask, not labels 0/1
-        raise TypeError(f"loss: labels y must have an integer dtype, got dtype {y.dtype}")
-    if y.shape != (x.shape[0],):
-        raise ValueError(f"loss: labels y have shape {y.shape}, expected ({x.shape[0]},) for scores x {x.shape}")
-    bad = np.flatnonzero((y < 0) | (y >= x.shape[1]))  # negative labels would silently wrap around
-    if bad.size: raise ValueError(f"loss: label y[{bad[0]}] = {y[bad[0]]} is outside [0, C) with C = {x.shape[1]}")
-    return x, y
+def _check_scores_labels(x, y,
+                         where, # the loss, for the messages
+                        ): # x and y as arrays
+    "Return `x, y` as arrays, raising unless x holds (N, C) floating-point scores and y N integer labels in [0, C)."
+    x = check_floating(f'{where}: scores x', check_ndim(f'{where}: scores x', np.asarray(x), 2, '(N, C)'))
+    N, C = x.shape
+    for n, what in ((N, 'N, the examples'), (C, 'C, the classes')): check_int(f"{where}: {what} of scores x {x.shape},", n)
+    return x, check_labels(f'{where}: labels y', y, N, C)
 
 # %% ../nbs/03_losses.ipynb #89492724
 def svm_loss(x, # scores, (N, C)
              y, # integer labels, (N,), each in [0, C)
             ): # loss (scalar of x's dtype) and dx (N, C)
     "Compute the mean multiclass hinge loss (margin 1) and its gradient with respect to the scores."
-    x, y = _check_scores_labels(x, y)
+    x, y = _check_scores_labels(x, y, 'svm_loss')
     rows = np.arange(x.shape[0])
     violations = x - x[rows, y][:, None] + 1
     violations[rows, y] = 0  # the correct class is not part of the sum
@@ -92,7 +85,7 @@ def softmax_loss(x, # scores, (N, C)
                  y, # integer labels, (N,), each in [0, C)
                 ): # loss (scalar of x's dtype) and dx (N, C)
     "Compute the mean softmax cross-entropy loss and its gradient with respect to the scores."
-    x, y = _check_scores_labels(x, y)
+    x, y = _check_scores_labels(x, y, 'softmax_loss')
     rows = np.arange(x.shape[0])
     shifted = x - x.max(axis=1, keepdims=True)  # largest score becomes 0: exp cannot overflow
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -102,19 +95,26 @@ def softmax_loss(x, # scores, (N, C)
     return loss, dx / x.shape[0]
 
 # %% ../nbs/05_batchnorm.ipynb #b848c0a6
-def _check_batchnorm_inputs(x, gamma, beta, mode):
-    "Raise a `ValueError` naming the problem unless x, gamma, beta and mode fit together."
-    if mode not in ('train', 'test'):
-        raise ValueError(f"batchnorm: bn_param['mode'] must be 'train' or 'test', got {mode!r}")
-    if np.ndim(x) != 2:
-        raise ValueError(f"batchnorm: x must be 2-D (N, D), got shape {np.shape(x)}")
-    D = x.shape[1]
-    if np.shape(gamma) != (D,) or np.shape(beta) != (D,):
-        raise ValueError(f"batchnorm: gamma and beta must have shape ({D},) to match x {x.shape}, "
-                         f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-    if mode == 'train' and x.shape[0] < 2:
-        raise ValueError(f"batch normalization needs at least 2 examples per minibatch in train mode, "
-                         f"got x {x.shape}; use mode='test'")
+def _check_scale_shift(x, gamma, beta,
+                       where, # the layer, for the messages
+                       layout='(N, D)', # the axes x must have
+                       per='feature', # what axis 1 of x holds
+                      ):
+    "Raise a `ValueError` unless `x` has the `layout` and `gamma`, `beta` one value per entry of its axis 1."
+    check_ndim(f'{where}: x', x, layout.count(',') + 1, layout)
+    for name, a in (('gamma', gamma), ('beta', beta)): check_shape(f'{where}: {name}', a, x.shape[1:2], f', one per {per} of x {x.shape}')
+
+def _check_batchnorm_inputs(x, gamma, beta, bn_param, where='batchnorm_forward', layout='(N, D)', per='feature'):
+    "Return the mode; raise an error naming the problem unless x, gamma, beta and bn_param fit together."
+    mode = check_mode(f'{where}: bn_param', bn_param)
+    _check_scale_shift(x, gamma, beta, where, layout, per)
+    if mode == 'train' and x.size < 2 * x.shape[1]:  # one value per feature: each is its own mean, xhat = 0
+        raise ValueError(f"{where} needs at least 2 values per {per} in train mode, got x {x.shape}; use mode='test'")
+    for key in ('running_mean', 'running_var'):  # the caller's own, if any: checked before anything is computed
+        if key in bn_param:
+            check_dtype(f"{where}: bn_param['{key}']", bn_param[key], x.dtype, ' (the dtype of x)')
+            check_shape(f"{where}: bn_param['{key}']", bn_param[key], x.shape[1:2], f', one per {per} of x {x.shape}')
+    return mode
 
 # %% ../nbs/05_batchnorm.ipynb #a8830545
 def _fill_bn_defaults(bn_param, x):
@@ -138,8 +138,7 @@ def batchnorm_forward(x, # input minibatch, (N, D)
                       bn_param, # dict: mode, eps, momentum, running_mean, running_var; updated in place
                      ): # out (N, D) and cache (mode, xhat, xc, istd, gamma)
     "Normalize each feature of `x` over the minibatch (train) or with running averages (test), then scale and shift."
-    mode = bn_param.get('mode')
-    _check_batchnorm_inputs(x, gamma, beta, mode)
+    mode = _check_batchnorm_inputs(x, gamma, beta, bn_param)
     _fill_bn_defaults(bn_param, x)
     if mode == 'train':
         mu = x.mean(axis=0)
@@ -189,18 +188,9 @@ def batchnorm_backward_alt(dout, # upstream gradient, (N, D)
 # %% ../nbs/06_dropout.ipynb #6516350c
 def _check_dropout_param(dropout_param):
     "Return `(p, mode)` from `dropout_param`, raising an error that names what is wrong."
-    if 'mode' not in dropout_param: raise ValueError("dropout_param has no 'mode'; set it to 'train' or 'test'")
-    mode = dropout_param['mode']
-    if mode not in ('train', 'test'): raise ValueError(f"dropout_param['mode'] must be 'train' or 'test', got {mode!r}")
-    if 'p' not in dropout_param: raise ValueError("dropout_param has no 'p', the keep probability in (0, 1]")
-    p = dropout_param['p']
-    if not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"dropout_param['p'] must be a number, got {type(p).__name__} {p!r}")
-    # `not 0 < p <= 1` is also True for NaN, which fails every comparison
-    if not 0 < p <= 1:
-        raise ValueError(f"dropout_param['p'] = {p}: p is the keep probability, must be in (0, 1] "
-                         f"(p = 1 is no dropout; PyTorch's p is the drop probability, nndl p = 1 - torch p)")
-    return float(p), mode
+    mode = check_mode('dropout_forward: dropout_param', dropout_param)
+    p = check_key('dropout_forward: dropout_param', dropout_param, 'p', ': the keep probability, in (0, 1]')
+    return check_keep_probability("dropout_forward: dropout_param['p']", p), mode
 
 # %% ../nbs/06_dropout.ipynb #dccfed37
 def dropout_forward(x, # input of any shape, e.g. (N, H) activations
@@ -232,20 +222,6 @@ def _normalize_rows(x, # (N, D): each row is standardized on its own
     istd = 1 / np.sqrt((xc ** 2).mean(axis=1, keepdims=True) + eps)
     return xc * istd, istd
 
-# %% ../nbs/07_layernorm.ipynb #ce9d7738
-def _check_scale_shift(x, gamma, beta,
-                       name, # the layer, for the message
-                       layout, # the shape x must have, e.g. '(N, D)'
-                       per, # what axis 1 of x holds, e.g. 'feature'
-                      ):
-    "Raise a `ValueError` naming the problem unless `x` has the `layout` and `gamma`, `beta` one value per entry of its axis 1."
-    if np.ndim(x) != layout.count(',') + 1:
-        raise ValueError(f"{name}: x must be {layout.count(',') + 1}-D {layout}, got shape {np.shape(x)}")
-    n = x.shape[1]
-    if np.shape(gamma) != (n,) or np.shape(beta) != (n,):
-        raise ValueError(f"{name}: gamma and beta must have shape ({n},), one per {per} of x {x.shape}, "
-                         f"got gamma {np.shape(gamma)} and beta {np.shape(beta)}")
-
 # %% ../nbs/07_layernorm.ipynb #95344134
 def layernorm_forward(x, # input minibatch, (N, D)
                       gamma, # scale, (D,)
@@ -253,9 +229,9 @@ def layernorm_forward(x, # input minibatch, (N, D)
                       ln_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                      ): # out (N, D) and cache (xhat, istd, gamma)
     "Normalize each example of `x` over its own features, then scale and shift each feature."
-    _check_scale_shift(x, gamma, beta, 'layernorm', '(N, D)', 'feature')
-    if x.shape[1] < 2:
-        raise ValueError(f"layer normalization needs at least 2 features per example, got x {x.shape}")
+    _check_scale_shift(x, gamma, beta, 'layernorm_forward')
+    if x.shape[1] < 2:  # one feature per example: each is its own mean, xhat = 0
+        raise ValueError(f"layernorm_forward needs at least 2 features per example, got x {x.shape}")
     xhat, istd = _normalize_rows(x, ln_param.get('eps', 1e-5))
     return gamma * xhat + beta, (xhat, istd, gamma)
 
@@ -283,11 +259,7 @@ def layernorm_backward(dout, # upstream gradient, (N, D)
 # %% ../nbs/13_conv.ipynb #4c9c076a
 def _int_param(params, key, minimum, where):
     "Return `params[key]` as an int of at least `minimum`, raising a `ValueError` that names the key otherwise."
-    if key not in params: raise ValueError(f"{where} has no '{key}'")
-    value = params[key]
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{where}['{key}'] must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(f"{where}['{key}']", check_key(where, params, key), minimum)
 
 def _out_size(where, n, k, stride, pad=0):
     "Return the number of windows `1 + (n + 2*pad - k) // stride`, raising a `ValueError` unless they tile the padded input exactly."
@@ -302,12 +274,11 @@ def _out_size(where, n, k, stride, pad=0):
 # %% ../nbs/13_conv.ipynb #4e5af6f9
 def _conv_geometry(x, w, b, conv_param):
     "Return `(stride, pad, H_out, W_out)`, raising a `ValueError` that names the problem unless the arguments fit."
-    if np.ndim(x) != 4 or np.ndim(w) != 4:
-        raise ValueError(f"conv: need x (N, C, H, W) and w (F, C, HH, WW), got x {np.shape(x)} and w {np.shape(w)}")
+    check_ndim('conv: x', x, 4, '(N, C, H, W)')
+    check_ndim('conv: w', w, 4, '(F, C, HH, WW)')
     if x.shape[1] != w.shape[1]:
         raise ValueError(f"conv: x {x.shape} has C = {x.shape[1]} channels, but the filters w {w.shape} have {w.shape[1]}")
-    if np.shape(b) != w.shape[:1]:
-        raise ValueError(f"conv: b must have shape ({w.shape[0]},), one bias per filter of w {w.shape}, got {np.shape(b)}")
+    check_shape('conv: b', b, w.shape[:1], f', one bias per filter of w {w.shape}')
     stride, pad = _int_param(conv_param, 'stride', 1, 'conv_param'), _int_param(conv_param, 'pad', 0, 'conv_param')
     H_out = _out_size('conv height', x.shape[2], w.shape[2], stride, pad)
     return stride, pad, H_out, _out_size('conv width', x.shape[3], w.shape[3], stride, pad)
@@ -352,7 +323,7 @@ def conv_backward_naive(dout, # upstream gradient, (N, F, H_out, W_out)
 # %% ../nbs/14_pooling.ipynb #0e44f57f
 def _pool_geometry(x, pool_param):
     "Return `(pool_height, pool_width, stride, H_out, W_out)`, raising a `ValueError` that names the problem unless they fit `x`."
-    if np.ndim(x) != 4: raise ValueError(f"max pool: need x (N, C, H, W), got shape {np.shape(x)}")
+    check_ndim('max pool: x', x, 4, '(N, C, H, W)')
     ph, pw, stride = (_int_param(pool_param, key, 1, 'pool_param') for key in ('pool_height', 'pool_width', 'stride'))
     H_out = _out_size('max pool height', x.shape[2], ph, stride)
     return ph, pw, stride, H_out, _out_size('max pool width', x.shape[3], pw, stride)
@@ -402,10 +373,7 @@ def spatial_batchnorm_forward(x, # input, (N, C, H, W)
                               bn_param, # dict as for `batchnorm_forward`; running averages of shape (C,)
                              ): # out (N, C, H, W) and cache (shape of x, batchnorm cache)
     "Batch-normalize each channel of `x` over the examples and the pixels."
-    _check_scale_shift(x, gamma, beta, 'spatial batchnorm', '(N, C, H, W)', 'channel')
-    N, C, H, W = x.shape
-    if bn_param.get('mode') == 'train' and N * H * W < 2:
-        raise ValueError(f"spatial batchnorm needs at least 2 values per channel (N*H*W) in train mode, got x {x.shape}")
+    _check_batchnorm_inputs(x, gamma, beta, bn_param, 'spatial_batchnorm_forward', '(N, C, H, W)', 'channel')
     out, cache = batchnorm_forward(_channels_last(x), gamma, beta, bn_param)
     return _channels_first(out, x.shape), (x.shape, cache)
 
@@ -422,10 +390,10 @@ def spatial_batchnorm_backward(dout, # upstream gradient, (N, C, H, W)
 def _check_groups(x, G):
     "Raise a `ValueError` unless `G` is a positive integer dividing the channels of `x`, with groups of 2 values or more."
     N, C, H, W = x.shape
-    if isinstance(G, bool) or not isinstance(G, (int, np.integer)) or G < 1 or C % G:
-        raise ValueError(f"spatial groupnorm: G must be a positive integer that divides C = {C}, got G = {G!r}")
+    check_int('spatial_groupnorm_forward: G', G)
+    if C % G: raise ValueError(f"spatial_groupnorm_forward: G = {G} groups must divide the C = {C} channels of x {x.shape}")
     if C // G * H * W < 2:
-        raise ValueError(f"group normalization needs at least 2 values per group, got x {x.shape} "
+        raise ValueError(f"spatial_groupnorm_forward needs at least 2 values per group, got x {x.shape} "
                          f"with G = {G} (C/G * H * W = {C // G * H * W})")
 
 # %% ../nbs/15_spatial_norm.ipynb #21bc3fb0
@@ -436,7 +404,7 @@ def spatial_groupnorm_forward(x, # input, (N, C, H, W)
                               gn_param, # dict with optional 'eps' (default 1e-5); other keys are ignored
                              ): # out (N, C, H, W) and cache (xhat, istd, gamma, G)
     "Normalize each group of C/G channels of each example over its channels and pixels, then scale and shift each channel."
-    _check_scale_shift(x, gamma, beta, 'spatial groupnorm', '(N, C, H, W)', 'channel')
+    _check_scale_shift(x, gamma, beta, 'spatial_groupnorm_forward', '(N, C, H, W)', 'channel')
     _check_groups(x, G)
     N, C, H, W = x.shape
     xhat, istd = _normalize_rows(x.reshape(N * G, -1), gn_param.get('eps', 1e-5))

@@ -6,44 +6,30 @@
 __all__ = ['sgd', 'sgd_momentum', 'sgd_nesterov_momentum', 'rmsprop', 'adam']
 
 # %% ../nbs/08_optim.ipynb #4552bcba
-import math
 import numpy as np
+from .checks import *
 
 # %% ../nbs/08_optim.ipynb #6f0f6df9
-_DECAYS = ('momentum', 'decay_rate', 'beta1', 'beta2')  # factors of a moving average: in [0, 1)
-
-def _check_hyperparameter(name, value):
-    "Return `value` as a Python float, raising an error that names `name` if it makes no sense."
-    try:
-        if isinstance(value, str): raise TypeError  # float('0.1') would accept it
-        x = float(value)
-    except (TypeError, ValueError): raise TypeError(f"config['{name}'] must be a number, got {value!r}") from None
-    if name in _DECAYS: ok, need = 0 <= x < 1, 'in [0, 1)'
-    elif name == 'epsilon': ok, need = 0 < x < math.inf, 'positive and finite'
-    else: ok, need = 0 <= x < math.inf, '>= 0 and finite'
-    if not ok: raise ValueError(f"config['{name}'] = {value} must be {need}")  # NaN fails every comparison
-    return x
+# The numbers each hyperparameter may take; any other (learning_rate) must be >= 0 and finite.
+_INTERVALS = {'momentum': '[0, 1)', 'decay_rate': '[0, 1)', 'beta1': '[0, 1)', 'beta2': '[0, 1)',  # decay factors
+              'epsilon': '(0, inf)'}
 
 def _hyperparameters(config, **defaults):
     "Fill in the missing hyperparameters with `setdefault`; return them in order, as checked Python floats."
-    return [_check_hyperparameter(name, config.setdefault(name, default)) for name, default in defaults.items()]
+    return [check_number(f"config['{name}']", config.setdefault(name, default), _INTERVALS.get(name, '[0, inf)'))
+            for name, default in defaults.items()]
 
 # %% ../nbs/08_optim.ipynb #d41adaea
 def _start(w, dw, config):
     "Check that `w` is floating point and `dw` has its shape; return `config`, a new dict if it is None."
-    if np.shape(w) != np.shape(dw):
-        raise ValueError(f"w and dw must have the same shape, got w {np.shape(w)} and dw {np.shape(dw)}")
-    if not np.issubdtype(np.asarray(w).dtype, np.floating):
-        raise TypeError(f"w must be a floating-point array, got dtype {np.asarray(w).dtype}")
+    check_shape('dw', dw, np.shape(w), ', the shape of w')
+    check_floating('w', w)  # an integer array cannot take a fractional step in place
     return {} if config is None else config
 
 def _state(config, key, w):
     "Return the state array `config[key]`, created as zeros like `w` on first use."
     if key not in config: config[key] = np.zeros_like(w)  # not setdefault, which would build zeros on every call
-    if np.shape(config[key]) != np.shape(w):
-        raise ValueError(f"config['{key}'] has shape {np.shape(config[key])} but w has shape {np.shape(w)}: "
-                         "give every parameter its own config dict")
-    return config[key]
+    return check_shape(f"config['{key}']", config[key], np.shape(w), ', the shape of w (give every parameter its own config dict)')
 
 # %% ../nbs/08_optim.ipynb #ead739c8
 def sgd(w, # parameter array, any shape

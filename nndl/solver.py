@@ -11,6 +11,7 @@ import numpy as np
 from fastcore.basics import patch
 from fastprogress.fastprogress import master_bar, progress_bar
 from . import optim
+from .checks import *
 
 # %% ../nbs/10_solver.ipynb #7c5a5f72
 _DEFAULTS = dict(update_rule='sgd', optim_config={}, lr_decay=1.0, batch_size=100, num_epochs=10,
@@ -38,21 +39,15 @@ def _check_data(data):
     return X_train, y_train, X_val, y_val
 
 # %% ../nbs/10_solver.ipynb #6e885d70
-def _check_count(name, value, least):
-    "Raise a `ValueError` unless `value` is an integer of at least `least`."
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
-
 def _check_settings(s):
-    "Raise a `ValueError` naming the first setting of the solver `s` that cannot work."
+    "Raise an error naming the first setting of the solver `s` that cannot work."
     if s.update_rule not in optim.__all__:
         raise ValueError(f"unknown update_rule {s.update_rule!r}; nndl.optim has {', '.join(optim.__all__)}")
     if not isinstance(s.optim_config, dict): raise ValueError(f"optim_config must be a dict, got {s.optim_config!r}")
-    if not (isinstance(s.lr_decay, (int, float)) and 0 < s.lr_decay < float('inf')):
-        raise ValueError(f"lr_decay must be a positive number, got {s.lr_decay!r}")
-    for name, least in [('batch_size', 1), ('num_epochs', 0), ('print_every', 1)]: _check_count(name, getattr(s, name), least)
+    check_number('lr_decay', s.lr_decay, '(0, inf)')
+    for name, least in [('batch_size', 1), ('num_epochs', 0), ('print_every', 1)]: check_int(name, getattr(s, name), least)
     for name in ('num_train_samples', 'num_val_samples'):
-        if getattr(s, name) is not None: _check_count(name, getattr(s, name), 1)
+        if getattr(s, name) is not None: check_int(name, getattr(s, name))
 
 # %% ../nbs/10_solver.ipynb #9ec899e1
 class Solver:
