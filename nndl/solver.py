@@ -94,13 +94,14 @@ def _step(self:Solver, idx, # training-set indices of the minibatch
     "Update every parameter once with the gradient on the minibatch `idx`; return the minibatch loss."
     if isinstance(getattr(self.model, 'dropout_param', None), dict):
         self.model.dropout_param['seed'] = int(self.rng.integers(2**31))  # new masks at every step
-    loss, grads = self.model.loss(self.X_train[idx], self.y_train[idx])
-    if not np.isfinite(loss):
-        raise FloatingPointError(f"the loss is {loss} at epoch {self.epoch + 1}, iteration {it}: "
-                                 "lower the learning rate, or look for an overflow in the model")
-    update = getattr(optim, self.update_rule)
-    for name, w in self.model.params.items():
-        self.model.params[name], self.optim_configs[name] = update(w, grads[name], self.optim_configs[name])
+    with np.errstate(over='ignore', invalid='ignore', divide='ignore'):  # an overflow shows as the loss checked below
+        loss, grads = self.model.loss(self.X_train[idx], self.y_train[idx])
+        if not np.isfinite(loss):
+            raise FloatingPointError(f"the loss is {loss} at epoch {self.epoch + 1}, iteration {it}: "
+                                     "lower the learning rate, or look for an overflow in the model")
+        update = getattr(optim, self.update_rule)
+        for name, w in self.model.params.items():
+            self.model.params[name], self.optim_configs[name] = update(w, grads[name], self.optim_configs[name])
     return loss
 
 # %% ../nbs/10_solver.ipynb #856607fc
