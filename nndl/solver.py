@@ -151,7 +151,9 @@ def _restore_best(self:Solver):
 def _train_epoch(self:Solver, mb=None): # fastprogress master bar, or None for silence
     "Run one epoch of updates, keeping every minibatch loss, then decay the learning rate."
     batches = self._epoch_batches()
-    if mb is not None: batches = progress_bar(batches, total=self.iterations_per_epoch, parent=mb)
+    if mb is not None:
+        batches = progress_bar(batches, total=self.iterations_per_epoch, parent=mb)
+        batches.update_every = 2  # seconds between redraws: one per step would send Jupyter thousands of messages
     for it, idx in enumerate(batches, 1):
         loss = self._step(idx, it)
         self.loss_history.append(float(loss))
